@@ -1,0 +1,239 @@
+"""Stage 4, build page contexts: portfolio status → one typed context per page.
+
+Everything a template shows is decided here, in Python: which rows, in what order,
+which figures. Templates only lay the values out and translate the site's words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, TypedDict
+
+from generator.models import SiteConfig
+from generator.status import (
+    HEALTH_ORDER,
+    MilestoneStatus,
+    PortfolioStatus,
+    ProjectStatus,
+)
+
+STATES = ("overdue", "due-soon", "upcoming", "done-late", "done")
+HEALTHS = tuple(HEALTH_ORDER)
+NOTE_KINDS = ("progress", "problem", "next", "decision")
+
+
+class Common(TypedDict):
+    site: SiteConfig
+    today: dt.date
+    root: str
+    """Relative path from the page to the site's root: '' or '../../'."""
+    departments: dict[str, str]
+    """Department id → name, for every reference a page shows."""
+    section: str
+
+
+class IndexPage(Common):
+    projects: list[ProjectStatus]
+    health_counts: dict[str, int]
+    state_counts: dict[str, int]
+    milestone_total: int
+
+
+class ProjectPage(Common):
+    status: ProjectStatus
+
+
+@dataclass(frozen=True)
+class DepartmentMilestone:
+    project: ProjectStatus
+    milestone: MilestoneStatus
+
+
+class DepartmentPage(Common):
+    id: str
+    name: str
+    led: list[ProjectStatus]
+    joined: list[ProjectStatus]
+    owned: list[DepartmentMilestone]
+    overdue: list[DepartmentMilestone]
+
+
+class DepartmentsIndexPage(Common):
+    rows: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str
+    """Output path, relative to the site's root, with '/' separators."""
+    template: str
+    context: IndexPage | ProjectPage | DepartmentPage | DepartmentsIndexPage
+
+
+def build_pages(portfolio: PortfolioStatus) -> list[Page]:
+    names = {d.id: d.name for d in portfolio.site.departments}
+
+    def common(root: str, section: str) -> Common:
+        return Common(
+            site=portfolio.site,
+            today=portfolio.today,
+            root=root,
+            departments=names,
+            section=section,
+        )
+
+    pages = [Page("index.html", "index.html", _index(portfolio, common("", "index")))]
+    for status in portfolio.projects:
+        pages.append(
+            Page(
+                f"projects/{status.project.id}/index.html",
+                "project.html",
+                ProjectPage(**common("../../", "projects"), status=status),
+            )
+        )
+    department_pages = [
+        _department(portfolio, d.id, d.name, common("../../", "departments"))
+        for d in portfolio.site.departments
+    ]
+    pages.append(
+        Page(
+            "departments/index.html",
+            "departments.html",
+            DepartmentsIndexPage(
+                **common("../", "departments"), rows=[_department_row(p) for p in department_pages]
+            ),
+        )
+    )
+    pages += [
+        Page(f"departments/{p['id']}/index.html", "department.html", p) for p in department_pages
+    ]
+    return pages
+
+
+def _index(portfolio: PortfolioStatus, common: Common) -> IndexPage:
+    milestones = [m for p in portfolio.projects for m in p.milestones]
+    return IndexPage(
+        **common,
+        projects=list(portfolio.projects),
+        health_counts={h: sum(1 for p in portfolio.projects if p.health == h) for h in HEALTHS},
+        state_counts={s: sum(1 for m in milestones if m.state == s) for s in STATES},
+        milestone_total=len(milestones),
+    )
+
+
+def _department(
+    portfolio: PortfolioStatus, dept_id: str, name: str, common: Common
+) -> DepartmentPage:
+    led = [p for p in portfolio.projects if p.project.data.lead == dept_id]
+    joined = [p for p in portfolio.projects if dept_id in p.project.data.departments]
+    owned = [
+        DepartmentMilestone(p, m)
+        for p in portfolio.projects
+        for m in p.milestones
+        if m.milestone.owner == dept_id
+        or (not m.milestone.owner and p.project.data.lead == dept_id)
+    ]
+    owned.sort(key=lambda d: (d.milestone.milestone.due, d.project.project.id, d.milestone.index))
+    return DepartmentPage(
+        **common,
+        id=dept_id,
+        name=name,
+        led=led,
+        joined=joined,
+        owned=owned,
+        overdue=[d for d in owned if d.milestone.state == "overdue"],
+    )
+
+
+def _department_row(page: DepartmentPage) -> dict[str, Any]:
+    return {
+        "id": page["id"],
+        "name": page["name"],
+        "led": len(page["led"]),
+        "joined": len(page["joined"]),
+        "overdue": len(page["overdue"]),
+        "due_soon": sum(1 for d in page["owned"] if d.milestone.state == "due-soon"),
+    }
+
+
+def data_json(portfolio: PortfolioStatus) -> dict[str, Any]:
+    """The machine-readable site: every project, every milestone, dates as YYYY-MM-DD."""
+    site = portfolio.site
+    projects = sorted(portfolio.projects, key=lambda p: p.project.id)
+    return {
+        "as_of": portfolio.today.isoformat(),
+        "site": {
+            "title": site.title,
+            "organization": site.organization,
+            "language": site.language,
+            "timezone": site.timezone,
+            "due_soon_days": site.due_soon_days,
+            "stale_after_days": site.stale_after_days,
+        },
+        "departments": [{"id": d.id, "name": d.name} for d in site.departments],
+        "projects": [_project_json(p) for p in projects],
+    }
+
+
+def _project_json(status: ProjectStatus) -> dict[str, Any]:
+    data = status.project.data
+    return {
+        "id": status.project.id,
+        "title": data.title,
+        "lead": data.lead,
+        "departments": list(data.departments),
+        "sponsor": data.sponsor,
+        "contact": data.contact,
+        "status": data.status,
+        "start": _day(data.start),
+        "due": _day(data.due),
+        "tags": list(data.tags),
+        "health": status.health,
+        "progress": round(status.progress, 4),
+        "overdue": status.overdue,
+        "due_soon": status.due_soon,
+        "days_left": status.days_left,
+        "last_note": _day(status.last_note),
+        "milestones": [
+            {
+                "title": m.milestone.title,
+                "due": _day(m.milestone.due),
+                "start": _day(m.milestone.start),
+                "done": _day(m.milestone.done),
+                "owner": m.milestone.owner or None,
+                "weight": _number(m.milestone.weight),
+                "state": m.state,
+                "days": m.days,
+            }
+            for m in status.milestones
+        ],
+        "indicators": [
+            {
+                "name": i.indicator.name,
+                "unit": i.indicator.unit,
+                "target": _number(i.indicator.target),
+                "baseline": _number(i.indicator.baseline),
+                "latest": _number(i.latest),
+                "values": [
+                    {"date": _day(v.date), "value": _number(v.value)}
+                    for v in sorted(i.indicator.values, key=lambda v: v.date)
+                ],
+            }
+            for i in status.indicators
+        ],
+        "notes": [
+            {"date": _day(n.date), "kind": n.kind, "author": n.author, "text": n.text}
+            for n in status.notes
+        ],
+    }
+
+
+def _day(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _number(value: float | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value == int(value) else value

@@ -1,0 +1,229 @@
+"""Stage 1, load: bytes on disk → plain Python values with their source positions.
+
+We drive libyaml's event parser (PyYAML's C binding) and compose the values
+ourselves, because PyYAML's own constructors hide or lose what our users need:
+
+* every scalar stays the text the author wrote (``no`` stays "no", ``12:30`` stays
+  "12:30", ``2026-02-30`` stays a string the validator can locate and explain);
+  only an empty value, ``~`` or ``null`` becomes ``None``;
+* duplicate keys, anchors/aliases and tags are refused, with their positions;
+* nesting depth, file size and line length are bounded before any work is done.
+
+Positions are kept in a :class:`Positions` table keyed by the path of each value,
+the same path pydantic reports as an error's ``loc``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from generator.diagnostics import Diagnostic, make
+
+if not yaml.__with_libyaml__:  # pragma: no cover - depends on the installed wheel
+    raise ImportError(
+        "PyYAML was installed without libyaml; reinstall it from a wheel "
+        "(pip install --force-reinstall pyyaml) so files load at full speed"
+    )
+
+MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_LINE_CHARS = 20_000
+MAX_DEPTH = 16
+
+Path = tuple[str | int, ...]
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+_ALLOWED_TAGS = frozenset(
+    (
+        None,
+        "!",
+        "tag:yaml.org,2002:str",
+        "tag:yaml.org,2002:map",
+        "tag:yaml.org,2002:seq",
+    )
+)
+
+
+@dataclass
+class Positions:
+    """1-based (line, column) of every value and every mapping key, by path."""
+
+    values: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    def of_value(self, path: Path) -> tuple[int, int]:
+        """Where the value at ``path`` is; the nearest enclosing value if it is absent."""
+        for cut in range(len(path), -1, -1):
+            hit = self.values.get(path[:cut])
+            if hit:
+                return hit
+        return (1, 1)
+
+    def of_key(self, path: Path) -> tuple[int, int]:
+        """Where the key naming ``path`` is written; falls back to its value."""
+        return self.keys.get(path) or self.of_value(path)
+
+
+@dataclass
+class Document:
+    """One loaded YAML file: its data (``None`` when it could not be read) and positions."""
+
+    file: str
+    data: Any
+    positions: Positions
+    diagnostics: list[Diagnostic]
+
+
+class _Fatal(Exception):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        self.diagnostic = diagnostic
+
+
+def load_bytes(raw: bytes, file: str) -> Document:
+    """Decode and parse one file; never raises for bad input, reports instead."""
+    positions = Positions()
+    try:
+        text = _decode(raw, file)
+        data, problems = _Composer(text, file, positions).compose()
+    except _Fatal as fatal:
+        return Document(file, None, positions, [fatal.diagnostic])
+    return Document(file, data, positions, problems)
+
+
+def _decode(raw: bytes, file: str) -> str:
+    if len(raw) > MAX_FILE_BYTES:
+        raise _Fatal(make(file, 1, 1, "too_large", size=len(raw), limit=MAX_FILE_BYTES))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise _Fatal(make(file, line, col, "not_utf8")) from None
+    for number, line_text in enumerate(text.splitlines(), start=1):
+        if len(line_text) > MAX_LINE_CHARS:
+            raise _Fatal(
+                make(file, number, 1, "line_too_long", length=len(line_text), limit=MAX_LINE_CHARS)
+            )
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise _Fatal(make(file, line, 1, "not_utf8"))
+    return text
+
+
+class _Composer:
+    """Builds values from libyaml events, refusing what our files must not contain."""
+
+    def __init__(self, text: str, file: str, positions: Positions) -> None:
+        self.text = text
+        self.file = file
+        self.positions = positions
+        self.parser = yaml.CSafeLoader(text)
+        self.problems: list[Diagnostic] = []
+
+    def compose(self) -> tuple[Any, list[Diagnostic]]:
+        try:
+            return self._compose_stream(), self.problems
+        except yaml.MarkedYAMLError as exc:
+            raise _Fatal(self._syntax(exc)) from None
+        except yaml.YAMLError as exc:  # unmarked: reader errors and the like
+            raise _Fatal(make(self.file, 1, 1, "yaml_syntax", problem=str(exc))) from None
+        finally:
+            self.parser.dispose()
+
+    def _compose_stream(self) -> Any:
+        self.parser.get_event()  # StreamStart
+        if isinstance(self.parser.peek_event(), yaml.StreamEndEvent):
+            raise _Fatal(make(self.file, 1, 1, "empty_file"))
+        self.parser.get_event()  # DocumentStart
+        data = self._node((), 0)
+        self.parser.get_event()  # DocumentEnd
+        following = self.parser.get_event()
+        if not isinstance(following, yaml.StreamEndEvent):
+            line, col = _mark(following)
+            raise _Fatal(make(self.file, line, col, "several_documents"))
+        if data is None:
+            raise _Fatal(make(self.file, 1, 1, "empty_file"))
+        if not isinstance(data, dict):
+            found = "list" if isinstance(data, list) else "text"
+            raise _Fatal(make(self.file, 1, 1, "top_not_mapping", found=found))
+        return data
+
+    def _node(self, path: Path, depth: int) -> Any:
+        event = self.parser.get_event()
+        line, col = self._check(event)
+        self.positions.values[path] = (line, col)
+        if isinstance(event, yaml.ScalarEvent):
+            if event.implicit[0] and event.tag is None and event.value in _NULLS:
+                return None
+            return event.value
+        if depth >= MAX_DEPTH:
+            raise _Fatal(make(self.file, line, col, "too_deep", limit=MAX_DEPTH))
+        if isinstance(event, yaml.SequenceStartEvent):
+            items: list[Any] = []
+            while not isinstance(self.parser.peek_event(), yaml.SequenceEndEvent):
+                items.append(self._node((*path, len(items)), depth + 1))
+            self.parser.get_event()
+            return items
+        return self._mapping(path, depth)
+
+    def _mapping(self, path: Path, depth: int) -> dict[str, Any]:
+        mapping: dict[str, Any] = {}
+        while not isinstance(self.parser.peek_event(), yaml.MappingEndEvent):
+            key_event = self.parser.get_event()
+            line, col = self._check(key_event)
+            if not isinstance(key_event, yaml.ScalarEvent):
+                raise _Fatal(make(self.file, line, col, "complex_key"))
+            key = key_event.value
+            child = (*path, key)
+            if key in mapping:
+                first = self.positions.keys[child][0]
+                self.problems.append(
+                    make(self.file, line, col, "duplicate_key", key=key, first=first)
+                )
+                self._node(path + ("\0dup",), depth + 1)  # parse and drop the repeat
+                continue
+            self.positions.keys[child] = (line, col)
+            mapping[key] = self._node(child, depth + 1)
+        self.parser.get_event()
+        return mapping
+
+    def _check(self, event: Any) -> tuple[int, int]:
+        """The event's position, after refusing aliases, anchors and tags."""
+        line, col = _mark(event)
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise _Fatal(make(self.file, line, col, "alias"))
+        tag = getattr(event, "tag", None)
+        if tag not in _ALLOWED_TAGS:
+            shown = tag.replace("tag:yaml.org,2002:", "!!") if tag else ""
+            raise _Fatal(make(self.file, line, col, "tag", tag=shown))
+        return line, col
+
+    def _syntax(self, exc: yaml.MarkedYAMLError) -> Diagnostic:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "unreadable YAML"
+        unclosed = "end of stream" in problem or "flow" in (exc.context or "")
+        if exc.context_mark and exc.context and unclosed:
+            # An unclosed quote or bracket: point at where it was opened.
+            mark, problem = exc.context_mark, f"{exc.context}, {problem}"
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        if _tab_at(self.text, line, col) or "\\t" in problem or "'\\t'" in str(exc):
+            return make(self.file, line, col, "yaml_tab")
+        return make(self.file, line, col, "yaml_syntax", problem=problem)
+
+
+def _mark(event: Any) -> tuple[int, int]:
+    mark = event.start_mark
+    return (mark.line + 1, mark.column + 1)
+
+
+_TAB_INDENT = re.compile(r"^ *\t")
+
+
+def _tab_at(text: str, line: int, col: int) -> bool:
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return False
+    here = lines[line - 1]
+    return bool(_TAB_INDENT.match(here)) or (0 < col <= len(here) and here[col - 1] == "\t")

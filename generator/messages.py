@@ -1,0 +1,255 @@
+"""The words of every diagnostic, in English and Simplified Chinese.
+
+Each entry is written for a department staff member editing in a web browser:
+what is wrong, what is allowed, and (through the ``hint`` argument) a nearest match.
+"""
+
+from __future__ import annotations
+
+LANGUAGES = ("zh-CN", "en")
+
+_MESSAGES: dict[str, tuple[str, str]] = {
+    # code: (English, Chinese)
+    # --- files and encodings
+    "file_missing": (
+        "{what} is missing; the root folder must contain it",
+        "缺少 {what}；根目录下必须有这个文件",
+    ),
+    "projects_empty": (
+        "the projects/ folder holds no project file; add one file per project, "
+        "named like projects/my-project.yaml",
+        "projects/ 文件夹中没有项目文件；每个项目一个文件，命名如 projects/my-project.yaml",
+    ),
+    "bad_file_name": (
+        "the file name '{name}' is not a valid project id: use lowercase letters a-z, "
+        "digits and hyphens, starting with a letter or digit, ending in .yaml "
+        "(for example first-class-majors.yaml)",
+        "文件名“{name}”不是有效的项目编号：只能用小写字母 a-z、数字和连字符，"
+        "以字母或数字开头，以 .yaml 结尾（例如 first-class-majors.yaml）",
+    ),
+    "yml_extension": (
+        "project files must end in .yaml, not .yml: rename it to {name}",
+        "项目文件须以 .yaml 结尾，不能用 .yml：请改名为 {name}",
+    ),
+    "symlink_outside": (
+        "this file is a link to a place outside the repository; links are refused",
+        "该文件是指向仓库以外位置的链接，不予读取",
+    ),
+    "not_a_file": (
+        "this is not a regular file; put a YAML file here",
+        "这不是普通文件；这里应是一个 YAML 文件",
+    ),
+    "case_clash": (
+        "project ids must differ by more than letter case: this file clashes with {other}",
+        "项目编号不能只差大小写：本文件与 {other} 冲突",
+    ),
+    "too_large": (
+        "the file is {size} bytes; the limit is {limit} bytes. Split it or remove old material",
+        "文件大小为 {size} 字节，上限是 {limit} 字节；请拆分或删去过时内容",
+    ),
+    "line_too_long": (
+        "this line is {length} characters long; the limit is {limit}. Break the text into "
+        "several lines with a block (text: |)",
+        "本行长 {length} 个字符，上限是 {limit}；请用多行文本块（text: |）分行书写",
+    ),
+    "not_utf8": (
+        "the file is not saved as UTF-8 (the first bad byte is here); save it as UTF-8, "
+        "for example in GitHub's web editor or with 'Save with encoding: UTF-8'",
+        "文件不是 UTF-8 编码（此处是第一个无法识别的字节）；请以 UTF-8 编码保存，"
+        "例如在 GitHub 网页编辑器中编辑，或选择“以 UTF-8 编码保存”",
+    ),
+    "read_failed": (
+        "the file could not be read: {reason}",
+        "无法读取文件：{reason}",
+    ),
+    # --- YAML syntax
+    "yaml_syntax": (
+        "YAML syntax error: {problem}. Check the indentation, colons and quotes on this line",
+        "YAML 语法错误：{problem}。请检查本行的缩进、冒号和引号",
+    ),
+    "yaml_tab": (
+        "a tab character is used for indentation; YAML allows only spaces",
+        "缩进中使用了制表符（Tab）；YAML 只允许用空格缩进",
+    ),
+    "empty_file": (
+        "the file is empty; a project file needs at least title and lead",
+        "文件为空；项目文件至少需要 title 和 lead",
+    ),
+    "several_documents": (
+        "the file holds more than one YAML document (a line with ---); keep one project per file",
+        "文件包含多个 YAML 文档（出现了 --- 分隔行）；每个文件只写一个项目",
+    ),
+    "top_not_mapping": (
+        "the file must be a set of 'key: value' lines (title:, lead:, …), not {found}",
+        "文件应由“键: 值”行组成（title:、lead: 等），而不是{found}",
+    ),
+    "alias": (
+        "anchors and aliases (&name, *name) are not supported; write the value out in full",
+        "不支持锚点和别名（&name、*name）；请把内容完整写出",
+    ),
+    "tag": (
+        "the tag {tag} is not allowed; remove it and write a plain value",
+        "不允许使用标记 {tag}；请去掉它，直接写值",
+    ),
+    "too_deep": (
+        "the data is nested more than {limit} levels deep; project files need at most 4",
+        "数据嵌套超过 {limit} 层；项目文件最多只需 4 层",
+    ),
+    "complex_key": (
+        "a key must be a plain word such as title or due",
+        "键必须是简单的词，例如 title 或 due",
+    ),
+    "duplicate_key": (
+        "the key '{key}' appears twice in the same block (first on line {first}); keep only one",
+        "同一块中键“{key}”出现了两次（第一次在第 {first} 行）；只保留一个",
+    ),
+    # --- schema
+    "unknown_key": (
+        "unknown key '{key}'{hint}; allowed here: {allowed}",
+        "未知的键“{key}”{hint}；这里允许的键：{allowed}",
+    ),
+    "missing_key": (
+        "the required key '{key}' is missing here",
+        "此处缺少必填的键“{key}”",
+    ),
+    "empty_value": (
+        "'{key}' is empty; write a value after the colon",
+        "“{key}”为空；请在冒号后填写内容",
+    ),
+    "expected_text": (
+        "'{key}' must be text, not {found}",
+        "“{key}”应为文字，而不是{found}",
+    ),
+    "expected_list": (
+        "'{key}' must be a list (lines starting with '- ', or [a, b]), not {found}",
+        "“{key}”应为列表（以“- ”开头的若干行，或 [a, b]），而不是{found}",
+    ),
+    "expected_mapping": (
+        "each entry of '{key}' must be a set of 'key: value' lines, not {found}",
+        "“{key}”的每一项都应由“键: 值”行组成，而不是{found}",
+    ),
+    "expected_date": (
+        "'{key}' must be a date written YYYY-MM-DD (for example 2026-06-15), not '{value}'",
+        "“{key}”应为 YYYY-MM-DD 格式的日期（例如 2026-06-15），而不是“{value}”",
+    ),
+    "date_with_time": (
+        "'{key}' must be a date only (YYYY-MM-DD), without a time: '{value}'",
+        "“{key}”只能写日期（YYYY-MM-DD），不能带时间：“{value}”",
+    ),
+    "impossible_date": (
+        "'{value}' is not a real calendar date ({key}); check the month and the day",
+        "“{value}”不是实际存在的日期（{key}）；请检查月份和日期",
+    ),
+    "expected_number": (
+        "'{key}' must be a number such as 12 or 3.5, not '{value}'",
+        "“{key}”应为数字，例如 12 或 3.5，而不是“{value}”",
+    ),
+    "not_positive": (
+        "'{key}' must be greater than 0, not {value}",
+        "“{key}”必须大于 0，而不是 {value}",
+    ),
+    "bad_choice": (
+        "'{value}' is not allowed for '{key}'{hint}; use one of: {allowed}",
+        "“{key}”不能取“{value}”{hint}；可选值：{allowed}",
+    ),
+    "bad_id": (
+        "'{value}' is not a valid id: use lowercase letters a-z, digits and hyphens, "
+        "starting with a letter or digit",
+        "“{value}”不是有效的编号：只能用小写字母 a-z、数字和连字符，以字母或数字开头",
+    ),
+    "bad_timezone": (
+        "'{value}' is not a known time zone; use an IANA name such as Asia/Shanghai",
+        "“{value}”不是已知的时区；请使用 IANA 时区名，例如 Asia/Shanghai",
+    ),
+    "bad_url": (
+        "'{value}' is not a web address; write it like https://example.org/progress/",
+        "“{value}”不是网址；请写成 https://example.org/progress/ 的形式",
+    ),
+    "invalid_value": (
+        "'{key}' has an invalid value: {detail}",
+        "“{key}”的值无效：{detail}",
+    ),
+    # --- cross references and dates
+    "unknown_department": (
+        "the department '{value}' is not declared in site.yaml{hint}; "
+        "use a department id or name listed there",
+        "部门“{value}”未在 site.yaml 中登记{hint}；请使用那里列出的部门编号或名称",
+    ),
+    "duplicate_department": (
+        "the department '{value}' is listed more than once for this project",
+        "部门“{value}”在本项目中重复出现",
+    ),
+    "duplicate_department_id": (
+        "the department id '{value}' is declared twice (first on line {first})",
+        "部门编号“{value}”登记了两次（第一次在第 {first} 行）",
+    ),
+    "duplicate_department_name": (
+        "the department name '{value}' is declared twice (first on line {first})",
+        "部门名称“{value}”登记了两次（第一次在第 {first} 行）",
+    ),
+    "done_in_future": (
+        "the completion date {value} is after today ({today}); "
+        "only record a milestone as done once it is done",
+        "完成日期 {value} 晚于今天（{today}）；节点完成后再填写完成日期",
+    ),
+    "done_before_start": (
+        "the completion date {value} is before the milestone's start {start}",
+        "完成日期 {value} 早于该节点的开始日期 {start}",
+    ),
+    "start_after_due": (
+        "the start date {start} is after the due date {due}",
+        "开始日期 {start} 晚于截止日期 {due}",
+    ),
+    "milestone_after_project": (
+        "this milestone is due on {due}, after the project's own due date {project_due}",
+        "该节点截止日期 {due} 晚于项目截止日期 {project_due}",
+    ),
+    "value_after_today": (
+        "the date {value} is after today ({today}); figures and notes are recorded "
+        "for dates that have come",
+        "日期 {value} 晚于今天（{today}）；数据和报告只能记录已到来的日期",
+    ),
+    "duplicate_value_date": (
+        "the indicator already has a value for {value} (line {first}); keep one per date",
+        "该指标在 {value} 已有数值（第 {first} 行）；每个日期只保留一个",
+    ),
+}
+
+_FOUND: dict[str, tuple[str, str]] = {
+    "mapping": ("a set of 'key: value' lines", "“键: 值”形式的内容"),
+    "list": ("a list", "列表"),
+    "text": ("text", "文字"),
+    "number": ("a number", "数字"),
+    "nothing": ("nothing", "空值"),
+}
+
+
+def found_word(kind: str, lang: str) -> str:
+    en, zh = _FOUND[kind]
+    return zh if lang == "zh-CN" else en
+
+
+def hint_text(suggestion: str | None, lang: str) -> str:
+    if not suggestion:
+        return ""
+    return (
+        f"（是否想写“{suggestion}”？）" if lang == "zh-CN" else f" (did you mean '{suggestion}'?)"
+    )
+
+
+def render_message(code: str, args: dict[str, object], lang: str) -> str:
+    en, zh = _MESSAGES[code]
+    values = dict(args)
+    if "found" in values:
+        values["found"] = found_word(str(values["found"]), lang)
+    if "hint" in values:
+        hint = values["hint"]
+        values["hint"] = hint_text(str(hint) if hint else None, lang)
+    if "allowed" in values and isinstance(values["allowed"], (list, tuple)):
+        values["allowed"] = ", ".join(str(a) for a in values["allowed"])
+    template = zh if lang == "zh-CN" else en
+    return template.format(**values)
+
+
+def codes() -> list[str]:
+    return sorted(_MESSAGES)

@@ -1,0 +1,174 @@
+"""The orchestrator: load → validate → compute status → build contexts → render → write.
+
+``build_site`` reads top to bottom; ``check`` runs the same stages and stops before
+rendering. Nothing touches the output folder until every file has loaded and
+validated, and the write stage swaps the finished site in at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+import zoneinfo
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator import context, render, status, write
+from generator.diagnostics import Diagnostic, InputError, errors_only, make
+from generator.loader import Document, load_bytes
+from generator.models import SiteConfig
+from generator.validate import Project, project_id_problem, validate_project, validate_site
+
+THEME = Path(__file__).resolve().parent.parent / "theme"
+SITE_FILE = "site.yaml"
+PROJECTS_DIR = "projects"
+DEFAULT_LANGUAGE = "zh-CN"
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """Everything loaded and valid, with the warnings found on the way."""
+
+    site: SiteConfig
+    projects: list[Project]
+    warnings: list[Diagnostic]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    status: status.PortfolioStatus
+    files: int
+    warnings: list[Diagnostic]
+
+
+class BuildError(InputError):
+    """Invalid input; ``language`` is the one the site asked for, when it could be read."""
+
+    def __init__(self, diagnostics: list[Diagnostic], language: str) -> None:
+        super().__init__(diagnostics)
+        self.language = language
+
+
+def build_site(root: Path, out: Path, today: dt.date, theme: Path = THEME) -> BuildResult:
+    portfolio = load_portfolio(root, today)
+    state = status.portfolio_status(portfolio.site, portfolio.projects, today)
+    pages = context.build_pages(state)
+    language = portfolio.site.language
+    files = itertools.chain(
+        render.render_pages(pages, theme, language),
+        [("data.json", render.render_json(context.data_json(state)))],
+        render.static_files(theme),
+    )
+    count = write.write_site(out, files)
+    return BuildResult(state, count, portfolio.warnings)
+
+
+def check(root: Path, today: dt.date) -> tuple[status.PortfolioStatus, list[Diagnostic]]:
+    portfolio = load_portfolio(root, today)
+    return status.portfolio_status(portfolio.site, portfolio.projects, today), portfolio.warnings
+
+
+def load_portfolio(root: Path, today: dt.date) -> Portfolio:
+    """Stages 1 and 2 for every file; raises :class:`BuildError` with every problem found."""
+    site_doc = _read(root, root / SITE_FILE)
+    site, problems = validate_site(site_doc)
+    language = site.language if site else _language_hint(site_doc)
+    projects: list[Project] = []
+    project_docs, listing_problems = _project_documents(root)
+    problems += listing_problems
+    if site is not None:
+        for project_id, doc in project_docs:
+            project, found = validate_project(doc, project_id, site, today)
+            problems += found
+            if project is not None:
+                projects.append(project)
+    else:
+        problems += [d for _, doc in project_docs for d in doc.diagnostics]
+    if errors_only(problems) or site is None:
+        raise BuildError(problems, language)
+    return Portfolio(site, projects, sorted(problems))
+
+
+def today_in_site_zone(root: Path) -> dt.date:
+    """Today in the site's time zone (UTC when site.yaml cannot say). Called by the CLI only."""
+    doc = _read(root, root / SITE_FILE)
+    zone = "UTC"
+    if isinstance(doc.data, dict) and isinstance(doc.data.get("timezone"), str):
+        zone = doc.data["timezone"].strip() or "Asia/Shanghai"
+    elif isinstance(doc.data, dict):
+        zone = "Asia/Shanghai"
+    try:
+        tz = zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        tz = zoneinfo.ZoneInfo("UTC")
+    return dt.datetime.now(tz).date()
+
+
+def site_language(root: Path) -> str:
+    return _language_hint(_read(root, root / SITE_FILE))
+
+
+# --- reading files ------------------------------------------------------------------------
+
+
+def _relative(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _read(root: Path, path: Path) -> Document:
+    file = _relative(root, path)
+    if not path.exists() and not path.is_symlink():
+        return _failed(file, make(file, 1, 1, "file_missing", what=file))
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.is_relative_to(root.resolve()):
+            return _failed(file, make(file, 1, 1, "symlink_outside"))
+    if not path.is_file():
+        return _failed(file, make(file, 1, 1, "not_a_file"))
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return _failed(file, make(file, 1, 1, "read_failed", reason=exc.strerror or str(exc)))
+    return load_bytes(raw, file)
+
+
+def _failed(file: str, diagnostic: Diagnostic) -> Document:
+    from generator.loader import Positions
+
+    return Document(file, None, Positions(), [diagnostic])
+
+
+def _project_documents(root: Path) -> tuple[list[tuple[str, Document]], list[Diagnostic]]:
+    folder = root / PROJECTS_DIR
+    empty = make(PROJECTS_DIR + "/", 1, 1, "projects_empty")
+    if not folder.is_dir():
+        return [], [empty]
+    docs: list[tuple[str, Document]] = []
+    problems: list[Diagnostic] = []
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        name = entry.name
+        if name.startswith(".") or not name.lower().endswith((".yaml", ".yml")):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            continue
+        file = f"{PROJECTS_DIR}/{name}"
+        wrong_name = project_id_problem(file, name)
+        if wrong_name:
+            problems.append(wrong_name)
+            continue
+        docs.append((name[: -len(".yaml")], _read(root, folder / name)))
+    if not docs and not problems:
+        problems.append(empty)
+    return docs, problems
+
+
+def _language_hint(doc: Document) -> str:
+    if isinstance(doc.data, dict):
+        language = doc.data.get("language")
+        if language in ("zh-CN", "en"):
+            return str(language)
+    return DEFAULT_LANGUAGE

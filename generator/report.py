@@ -1,0 +1,251 @@
+"""What the command line prints: diagnostics, build lines and ``check`` reports.
+
+Three formats for ``check``: ``text`` for people, ``github`` for workflow annotations
+(plus a Markdown table in ``$GITHUB_STEP_SUMMARY``), ``json`` for tools.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from generator.diagnostics import Diagnostic
+from generator.status import MilestoneStatus, PortfolioStatus, ProjectStatus
+
+if TYPE_CHECKING:
+    from generator.pipeline import BuildResult
+
+_WORDS: dict[str, tuple[str, str]] = {
+    "failed": (
+        "build failed: {n} problem(s); nothing was written",
+        "构建失败：共 {n} 个问题；未写入任何文件",
+    ),
+    "built": (
+        "built {files} files for {projects} projects as of {today} into {out}; "
+        "open {out}/index.html",
+        "已构建 {projects} 个项目（截至 {today}），共 {files} 个文件，输出到 {out}；"
+        "请打开 {out}/index.html",
+    ),
+    "valid": (
+        "all {projects} project files are valid (as of {today})",
+        "全部 {projects} 个项目文件有效（截至 {today}）",
+    ),
+    "invalid": ("{n} problem(s) found", "发现 {n} 个问题"),
+    "overdue_head": ("Overdue milestones: {n}", "逾期节点：{n} 个"),
+    "due_soon_head": ("Due within {days} days: {n}", "{days} 天内到期节点：{n} 个"),
+    "overdue_item": (
+        "{project} — {title}: due {due}, {days} day(s) overdue (lead: {lead})",
+        "{project} — {title}：截止 {due}，已逾期 {days} 天（牵头部门：{lead}）",
+    ),
+    "due_soon_item": (
+        "{project} — {title}: due {due}, {days} day(s) left (lead: {lead})",
+        "{project} — {title}：截止 {due}，剩余 {days} 天（牵头部门：{lead}）",
+    ),
+    "summary_title": ("Progress check as of {today}", "进展检查（截至 {today}）"),
+    "summary_errors": ("Invalid input", "输入有误"),
+    "summary_none": ("No milestone is overdue.", "没有逾期节点。"),
+    "col_project": ("Project", "项目"),
+    "col_title": ("Milestone", "节点"),
+    "col_due": ("Due", "截止日期"),
+    "col_days": ("Days overdue", "逾期天数"),
+    "col_lead": ("Lead department", "牵头部门"),
+    "col_where": ("Where", "位置"),
+    "col_problem": ("Problem", "问题"),
+}
+
+
+def word(key: str, lang: str, **args: object) -> str:
+    en, zh = _WORDS[key]
+    return (zh if lang == "zh-CN" else en).format(**args)
+
+
+def print_diagnostics(diagnostics: Iterable[Diagnostic], lang: str, stream: TextIO) -> None:
+    for diagnostic in diagnostics:
+        print(diagnostic.format(lang), file=stream)
+
+
+def failed_line(count: int, lang: str) -> str:
+    return word("failed", lang, n=count)
+
+
+def built_line(result: BuildResult, out: Path, lang: str) -> str:
+    return word(
+        "built",
+        lang,
+        files=result.files,
+        projects=len(result.status.projects),
+        today=result.status.today.isoformat(),
+        out=out,
+    )
+
+
+def overdue(state: PortfolioStatus) -> list[tuple[ProjectStatus, MilestoneStatus]]:
+    return [(p, m) for p in state.projects for m in p.milestones if m.state == "overdue"]
+
+
+def due_soon(state: PortfolioStatus) -> list[tuple[ProjectStatus, MilestoneStatus]]:
+    items = [(p, m) for p in state.projects for m in p.milestones if m.state == "due-soon"]
+    return sorted(items, key=lambda pm: (pm[1].milestone.due, pm[0].project.id))
+
+
+def emit_check(
+    fmt: str,
+    lang: str,
+    diagnostics: list[Diagnostic],
+    state: PortfolioStatus | None,
+    summary: Path | None,
+) -> None:
+    if fmt == "json":
+        print(json.dumps(_check_json(diagnostics, state, lang), ensure_ascii=False, indent=2))
+    elif fmt == "github":
+        for line in _github_lines(diagnostics, state, lang):
+            print(line)
+        if summary is not None:
+            with summary.open("a", encoding="utf-8") as handle:
+                handle.write(_summary_markdown(diagnostics, state, lang))
+    else:
+        _text(diagnostics, state, lang)
+
+
+# --- text -------------------------------------------------------------------------------
+
+
+def _text(diagnostics: list[Diagnostic], state: PortfolioStatus | None, lang: str) -> None:
+    for diagnostic in diagnostics:
+        print(diagnostic.format(lang))
+    if state is None:
+        errors = [d for d in diagnostics if d.severity == "error"]
+        print(word("invalid", lang, n=len(errors)))
+        return
+    print(word("valid", lang, projects=len(state.projects), today=state.today.isoformat()))
+    late = overdue(state)
+    print()
+    print(word("overdue_head", lang, n=len(late)))
+    for project, milestone in late:
+        print(
+            f"  {project.project.file}:{milestone.line}: "
+            + word("overdue_item", lang, **_item(project, milestone, state))
+        )
+    soon = due_soon(state)
+    print()
+    print(word("due_soon_head", lang, days=state.site.due_soon_days, n=len(soon)))
+    for project, milestone in soon:
+        print(
+            f"  {project.project.file}:{milestone.line}: "
+            + word("due_soon_item", lang, **_item(project, milestone, state))
+        )
+
+
+def _item(
+    project: ProjectStatus, milestone: MilestoneStatus, state: PortfolioStatus
+) -> dict[str, object]:
+    names = {d.id: d.name for d in state.site.departments}
+    return {
+        "project": project.project.data.title,
+        "title": milestone.milestone.title,
+        "due": milestone.milestone.due.isoformat(),
+        "days": milestone.days,
+        "lead": names.get(project.project.data.lead, project.project.data.lead),
+    }
+
+
+# --- json -------------------------------------------------------------------------------
+
+
+def _check_json(
+    diagnostics: list[Diagnostic], state: PortfolioStatus | None, lang: str
+) -> dict[str, Any]:
+    def entries(items: list[tuple[ProjectStatus, MilestoneStatus]]) -> list[dict[str, Any]]:
+        return [
+            {
+                "project": p.project.id,
+                "title": m.milestone.title,
+                "due": m.milestone.due.isoformat(),
+                "days": m.days,
+                "lead": p.project.data.lead,
+                "file": p.project.file,
+                "line": m.line,
+            }
+            for p, m in items
+        ]
+
+    def located(items: list[Diagnostic]) -> list[dict[str, Any]]:
+        return [
+            {"file": d.file, "line": d.line, "column": d.col, "message": d.message(lang)}
+            for d in items
+        ]
+
+    return {
+        "as_of": state.today.isoformat() if state else None,
+        "errors": located([d for d in diagnostics if d.severity == "error"]),
+        "warnings": located([d for d in diagnostics if d.severity == "warning"]),
+        "overdue": entries(overdue(state)) if state else [],
+        "due_soon": entries(due_soon(state)) if state else [],
+    }
+
+
+# --- github -----------------------------------------------------------------------------
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _github_lines(
+    diagnostics: list[Diagnostic], state: PortfolioStatus | None, lang: str
+) -> list[str]:
+    lines = [
+        f"::{d.severity} file={_escape_property(d.file)},line={d.line},col={d.col}::"
+        + _escape_data(d.message(lang))
+        for d in diagnostics
+    ]
+    if state is not None:
+        for project, milestone in overdue(state):
+            text = word("overdue_item", lang, **_item(project, milestone, state))
+            lines.append(
+                f"::warning file={_escape_property(project.project.file)},"
+                f"line={milestone.line}::{_escape_data(text)}"
+            )
+    return lines
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _summary_markdown(
+    diagnostics: list[Diagnostic], state: PortfolioStatus | None, lang: str
+) -> str:
+    parts: list[str] = []
+    if state is not None:
+        parts.append(f"## {word('summary_title', lang, today=state.today.isoformat())}\n")
+    errors = [d for d in diagnostics if d.severity == "error"]
+    if errors:
+        parts.append(f"### {word('summary_errors', lang)}\n")
+        parts.append(f"| {word('col_where', lang)} | {word('col_problem', lang)} |")
+        parts.append("| --- | --- |")
+        parts += [f"| `{d.file}:{d.line}:{d.col}` | {_cell(d.message(lang))} |" for d in errors]
+        parts.append("")
+    if state is not None:
+        late = overdue(state)
+        parts.append(f"### {word('overdue_head', lang, n=len(late))}\n")
+        if late:
+            heads = ("col_project", "col_title", "col_due", "col_days", "col_lead")
+            parts.append("| " + " | ".join(word(h, lang) for h in heads) + " |")
+            parts.append("| --- | --- | --- | ---: | --- |")
+            for project, milestone in late:
+                item = _item(project, milestone, state)
+                parts.append(
+                    f"| {_cell(item['project'])} | {_cell(item['title'])} | {item['due']} "
+                    f"| {item['days']} | {_cell(item['lead'])} |"
+                )
+        else:
+            parts.append(word("summary_none", lang))
+        parts.append("")
+    return "\n".join(parts) + "\n"

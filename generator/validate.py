@@ -1,0 +1,307 @@
+"""Stage 2, validate: loaded documents → typed models, or located diagnostics.
+
+Schema errors come from pydantic and are translated here, through the loader's
+position table, into ``file:line:col`` diagnostics. Checks that span fields or
+files (department references, dates against today, ids) follow the schema.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from generator.diagnostics import Diagnostic, make, suggest
+from generator.loader import Document, Path
+from generator.models import ID_PATTERN, Milestone, ProjectFile, SiteConfig
+
+_ID = re.compile(ID_PATTERN)
+
+
+@dataclass(frozen=True)
+class Project:
+    """A valid project: its file's data with every department reference resolved to an id."""
+
+    id: str
+    file: str
+    data: ProjectFile
+    milestone_lines: tuple[int, ...]
+
+
+class Registry:
+    """The departments of site.yaml, looked up by id or by exact name."""
+
+    def __init__(self, site: SiteConfig) -> None:
+        self.names = {d.id: d.name for d in site.departments}
+        self._by_name = {d.name: d.id for d in site.departments}
+
+    def resolve(self, ref: str) -> str | None:
+        if ref in self.names:
+            return ref
+        return self._by_name.get(ref)
+
+    def nearest(self, ref: str) -> str | None:
+        return suggest(ref, [*self.names, *self._by_name])
+
+
+def validate_site(doc: Document) -> tuple[SiteConfig | None, list[Diagnostic]]:
+    problems = list(doc.diagnostics)
+    if doc.data is None or problems:
+        return None, problems
+    site, schema_problems = _parse(SiteConfig, doc)
+    problems += schema_problems
+    if site is not None:
+        problems += _check_registry(site, doc)
+    return (site if not problems else None), problems
+
+
+def project_id_problem(file: str, name: str) -> Diagnostic | None:
+    """Why a file name in projects/ cannot be a project id, if it cannot."""
+    if name.endswith(".yml"):
+        return make(file, 1, 1, "yml_extension", name=name[:-4] + ".yaml")
+    stem = name[:-5] if name.endswith(".yaml") else name
+    if not _ID.match(stem) or not name.endswith(".yaml"):
+        return make(file, 1, 1, "bad_file_name", name=name)
+    return None
+
+
+def validate_project(
+    doc: Document, project_id: str, site: SiteConfig, today: dt.date
+) -> tuple[Project | None, list[Diagnostic]]:
+    problems = list(doc.diagnostics)
+    if doc.data is None:
+        return None, problems
+    data, schema_problems = _parse(ProjectFile, doc)
+    problems += schema_problems
+    if data is None:
+        return None, problems
+    data, reference_problems = _resolve_departments(data, doc, Registry(site))
+    problems += reference_problems
+    problems += _check_dates(data, doc, today)
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    lines = tuple(doc.positions.of_value(("milestones", i))[0] for i in range(len(data.milestones)))
+    return Project(project_id, doc.file, data, lines), problems
+
+
+# --- schema errors -------------------------------------------------------------------
+
+_ModelT = typing.TypeVar("_ModelT", bound=BaseModel)
+
+
+def _parse(model: type[_ModelT], doc: Document) -> tuple[_ModelT | None, list[Diagnostic]]:
+    try:
+        return model.model_validate(doc.data), []
+    except ValidationError as exc:
+        return None, [_from_pydantic(error, model, doc) for error in exc.errors()]
+
+
+_EMPTY_TYPES = {"string_too_short", "too_short"}
+_NUMBER_TYPES = {"int_parsing", "int_from_float", "float_parsing", "int_type", "float_type"}
+_MAPPING_TYPES = {"model_type", "dict_type", "model_attributes_type"}
+
+
+def _from_pydantic(error: Any, model: type[BaseModel], doc: Document) -> Diagnostic:
+    loc: Path = tuple(error["loc"])
+    kind: str = error["type"]
+    ctx: dict[str, Any] = dict(error.get("ctx") or {})
+    key = next((str(part) for part in reversed(loc) if isinstance(part, str)), "")
+    value = error.get("input")
+
+    if kind == "extra_forbidden":
+        allowed = sorted(_fields_at(model, loc[:-1]))
+        line, col = doc.positions.of_key(loc)
+        return make(
+            doc.file,
+            line,
+            col,
+            "unknown_key",
+            key=key,
+            hint=suggest(key, allowed) or "",
+            allowed=allowed,
+        )
+    if kind == "missing":
+        line, col = doc.positions.of_value(loc[:-1])
+        return make(doc.file, line, col, "missing_key", key=key)
+
+    line, col = doc.positions.of_value(loc)
+    if kind in _EMPTY_TYPES:
+        return make(doc.file, line, col, "empty_value", key=key)
+    if kind in _MAPPING_TYPES:
+        return make(doc.file, line, col, "expected_mapping", key=key, found=_kind(value))
+    if kind == "list_type":
+        return make(doc.file, line, col, "expected_list", key=key, found=_kind(value))
+    if kind in _NUMBER_TYPES:
+        return make(doc.file, line, col, "expected_number", key=key, value=_shown(value))
+    if kind == "literal_error":
+        allowed = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        shown = _shown(value)
+        return make(
+            doc.file,
+            line,
+            col,
+            "bad_choice",
+            key=key,
+            value=shown,
+            hint=suggest(shown, allowed) or "",
+            allowed=allowed,
+        )
+    if kind in {
+        "expected_text",
+        "expected_date",
+        "date_with_time",
+        "impossible_date",
+        "expected_number",
+        "not_positive",
+        "bad_id",
+        "bad_timezone",
+        "bad_url",
+    }:
+        return make(doc.file, line, col, kind, key=key, **ctx)
+    return make(doc.file, line, col, "invalid_value", key=key, detail=error["msg"])
+
+
+def _fields_at(model: type[BaseModel], loc: Path) -> set[str]:
+    """The keys allowed in the mapping at ``loc`` of a document shaped like ``model``."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return set()
+        field = current.model_fields.get(part)
+        if field is None:
+            return set()
+        current = _inner_model(field.annotation)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return set(current.model_fields)
+    return set()
+
+
+def _inner_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "mapping"
+    if isinstance(value, list):
+        return "list"
+    return "text"
+
+
+def _shown(value: Any) -> str:
+    return value if isinstance(value, str) else "…"
+
+
+# --- cross-field checks ----------------------------------------------------------------
+
+
+def _check_registry(site: SiteConfig, doc: Document) -> list[Diagnostic]:
+    problems: list[Diagnostic] = []
+    seen_ids: dict[str, int] = {}
+    seen_names: dict[str, int] = {}
+    for i, dept in enumerate(site.departments):
+        for value, seen, code, field in (
+            (dept.id, seen_ids, "duplicate_department_id", "id"),
+            (dept.name, seen_names, "duplicate_department_name", "name"),
+        ):
+            line, col = doc.positions.of_value(("departments", i, field))
+            if value in seen:
+                problems.append(make(doc.file, line, col, code, value=value, first=seen[value]))
+            else:
+                seen[value] = line
+    return problems
+
+
+def _resolve_departments(
+    data: ProjectFile, doc: Document, registry: Registry
+) -> tuple[ProjectFile, list[Diagnostic]]:
+    problems: list[Diagnostic] = []
+
+    def resolve(ref: str, path: Path) -> str:
+        found = registry.resolve(ref)
+        if found is None:
+            line, col = doc.positions.of_value(path)
+            problems.append(
+                make(
+                    doc.file,
+                    line,
+                    col,
+                    "unknown_department",
+                    value=ref,
+                    hint=registry.nearest(ref) or "",
+                )
+            )
+            return ref
+        return found
+
+    lead = resolve(data.lead, ("lead",))
+    departments: list[str] = []
+    for i, ref in enumerate(data.departments):
+        dept = resolve(ref, ("departments", i))
+        if dept in departments or dept == lead:
+            line, col = doc.positions.of_value(("departments", i))
+            problems.append(make(doc.file, line, col, "duplicate_department", value=ref))
+            continue
+        departments.append(dept)
+    milestones: list[Milestone] = []
+    for i, milestone in enumerate(data.milestones):
+        owner = resolve(milestone.owner, ("milestones", i, "owner")) if milestone.owner else ""
+        milestones.append(milestone.model_copy(update={"owner": owner}))
+    resolved = data.model_copy(
+        update={"lead": lead, "departments": departments, "milestones": milestones}
+    )
+    return resolved, problems
+
+
+def _check_dates(data: ProjectFile, doc: Document, today: dt.date) -> list[Diagnostic]:
+    problems: list[Diagnostic] = []
+
+    def at(path: Path, code: str, severity: Any = "error", **args: object) -> None:
+        line, col = doc.positions.of_value(path)
+        problems.append(make(doc.file, line, col, code, severity, **args))
+
+    if data.start and data.due and data.start > data.due:
+        at(("start",), "start_after_due", start=data.start, due=data.due)
+    for i, m in enumerate(data.milestones):
+        if m.start and m.start > m.due:
+            at(("milestones", i, "start"), "start_after_due", start=m.start, due=m.due)
+        if m.done and m.done > today:
+            at(("milestones", i, "done"), "done_in_future", value=m.done, today=today)
+        if m.done and m.start and m.done < m.start:
+            at(("milestones", i, "done"), "done_before_start", value=m.done, start=m.start)
+        if data.due and m.due > data.due:
+            at(
+                ("milestones", i, "due"),
+                "milestone_after_project",
+                "warning",
+                due=m.due,
+                project_due=data.due,
+            )
+    for i, note in enumerate(data.notes):
+        if note.date > today:
+            at(("notes", i, "date"), "value_after_today", value=note.date, today=today)
+    for i, indicator in enumerate(data.indicators):
+        first: dict[dt.date, int] = {}
+        for j, point in enumerate(indicator.values):
+            path: Path = ("indicators", i, "values", j, "date")
+            if point.date > today:
+                at(path, "value_after_today", value=point.date, today=today)
+            if point.date in first:
+                at(path, "duplicate_value_date", value=point.date, first=first[point.date])
+            else:
+                first[point.date] = doc.positions.of_value(path)[0]
+    return problems

@@ -182,7 +182,7 @@ class _Composer:
                 self.problems.append(
                     make(self.file, line, col, "duplicate_key", key=key, first=first)
                 )
-                self._node(path + ("\0dup",), depth + 1)  # parse and drop the repeat
+                self._node((*path, "\0dup"), depth + 1)  # parse and drop the repeat
                 continue
             self.positions.keys[child] = (line, col)
             mapping[key] = self._node(child, depth + 1)

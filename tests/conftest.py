@@ -1,0 +1,83 @@
+"""Fixtures in layers: a root folder written inline → a loaded portfolio → a built site.
+
+Bad inputs are written inline with ``textwrap.dedent`` in each test, so the file a
+test reads is the file it asserts about.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+TODAY = dt.date(2026, 11, 25)
+
+SITE_YAML = """\
+title: 测试站点
+organization: 测试大学
+language: en
+timezone: Asia/Shanghai
+due_soon_days: 14
+stale_after_days: 14
+departments:
+  - id: academic-affairs
+    name: 教务处
+  - id: personnel
+    name: 人事处
+  - id: science-tech
+    name: 科技处
+"""
+
+MINIMAL_PROJECT = """\
+title: 一流本科专业建设
+lead: academic-affairs
+"""
+
+
+class Root:
+    """A project root on disk: site.yaml and projects/, written by the test."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        (path / "projects").mkdir(parents=True, exist_ok=True)
+
+    def site(self, text: str = SITE_YAML) -> Root:
+        (self.path / "site.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
+        return self
+
+    def project(self, name: str, text: str) -> Path:
+        target = self.path / "projects" / (name if "." in name else f"{name}.yaml")
+        target.write_text(textwrap.dedent(text), encoding="utf-8")
+        return target
+
+    def raw(self, name: str, data: bytes) -> Path:
+        target = self.path / "projects" / name
+        target.write_bytes(data)
+        return target
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Root:
+    """An empty root with the standard test site.yaml (English messages)."""
+    return Root(tmp_path / "root").site()
+
+
+RunResult = tuple[int, str, str]
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., RunResult]:
+    """Run the CLI in-process: returns (exit code, stdout, stderr)."""
+
+    def invoke(*args: str | Path) -> RunResult:
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return invoke

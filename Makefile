@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 OUT    ?= _site
 
-.PHONY: site test lint typecheck unit browser-deps check clean
+.PHONY: site test lint typecheck unit browser-deps check clean fuzz
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,3 +36,7 @@ test: lint typecheck unit
 
 clean:
 	rm -rf $(OUT) .cache .pytest_cache .mypy_cache .ruff_cache
+
+# A long property-based fuzzing run of the loader and validator (100,000 inputs per property).
+fuzz: $(VENV)/.installed-test
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100000} $(PY) -m pytest tests/test_properties.py -q -p no:cacheprovider -k "not readme"

@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from generator import pipeline, report
+from generator import pipeline, render, report
 
 
 def _date(text: str) -> dt.date:
@@ -99,6 +99,12 @@ def _build(root: Path, out: Path, today: dt.date, lang: str) -> int:
     except pipeline.BuildError as exc:
         report.print_diagnostics(exc.diagnostics, lang, sys.stderr)
         print(report.failed_line(len(exc.diagnostics), lang), file=sys.stderr)
+        return 1
+    except render.ThemeError as exc:
+        print(report.theme_failed(exc, lang), file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(report.write_failed(exc, lang), file=sys.stderr)
         return 1
     report.print_diagnostics(result.warnings, lang, sys.stderr)
     print(report.built_line(result, out, lang))

@@ -157,6 +157,48 @@ def _department_row(page: DepartmentPage) -> dict[str, Any]:
     }
 
 
+LEDGER_COLUMNS = (
+    "project_id",
+    "project",
+    "lead",
+    "owner",
+    "milestone",
+    "start",
+    "due",
+    "done",
+    "state",
+    "days",
+    "weight",
+    "last_note",
+)
+
+
+def ledger_rows(portfolio: PortfolioStatus) -> list[tuple[str | int | float, ...]]:
+    """The ledger (台账): every milestone of every project, one row each, in project order."""
+    names = {d.id: d.name for d in portfolio.site.departments}
+    rows: list[tuple[str | int | float, ...]] = []
+    for status in sorted(portfolio.projects, key=lambda p: p.project.id):
+        data = status.project.data
+        for m in status.milestones:
+            rows.append(
+                (
+                    status.project.id,
+                    data.title,
+                    names[data.lead],
+                    names[m.milestone.owner or data.lead],
+                    m.milestone.title,
+                    _day(m.milestone.start) or "",
+                    m.milestone.due.isoformat(),
+                    _day(m.milestone.done) or "",
+                    m.state,
+                    m.days,
+                    _number(m.milestone.weight) or 0,
+                    _day(status.last_note) or "",
+                )
+            )
+    return rows
+
+
 def data_json(portfolio: PortfolioStatus) -> dict[str, Any]:
     """The machine-readable site: every project, every milestone, dates as YYYY-MM-DD."""
     site = portfolio.site

@@ -101,7 +101,8 @@ def _decode(raw: bytes, file: str) -> str:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise _Fatal(make(file, line, col, "not_utf8")) from None
-    for number, line_text in enumerate(text.splitlines(), start=1):
+    lines = text.splitlines() if len(text) > MAX_LINE_CHARS else []
+    for number, line_text in enumerate(lines, start=1):
         if len(line_text) > MAX_LINE_CHARS:
             raise _Fatal(
                 make(file, number, 1, "line_too_long", length=len(line_text), limit=MAX_LINE_CHARS)
@@ -208,9 +209,20 @@ class _Composer:
             # An unclosed quote or bracket: point at where it was opened.
             mark, problem = exc.context_mark, f"{exc.context}, {problem}"
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        last_line = line_count(self.text)
+        if line > last_line:  # the end of the file: point at its last line
+            line, col = last_line, 1
         if _tab_at(self.text, line, col) or "\\t" in problem or "'\\t'" in str(exc):
             return make(self.file, line, col, "yaml_tab")
         return make(self.file, line, col, "yaml_syntax", problem=problem)
+
+
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def line_count(text: str) -> int:
+    """Lines as YAML counts them (it breaks lines at CR, LF, CRLF, NEL, LS and PS)."""
+    return len(_LINE_BREAK.split(text.removesuffix("\n").removesuffix("\r"))) if text else 1
 
 
 def _mark(event: Any) -> tuple[int, int]:

@@ -58,6 +58,7 @@ def build_site(root: Path, out: Path, today: dt.date, theme: Path = THEME) -> Bu
     files = itertools.chain(
         render.render_pages(pages, theme, language),
         [("data.json", render.render_json(context.data_json(state)))],
+        [("ledger.csv", render.render_csv(context.LEDGER_COLUMNS, context.ledger_rows(state)))],
         render.static_files(theme),
     )
     count = write.write_site(out, files)

@@ -7,6 +7,7 @@ rendered once per distinct text and sanitised with nh3 against an allow-list.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import functools
 import io
@@ -135,17 +136,64 @@ def environment(theme: Path, language: str) -> jinja2.Environment:
     return env
 
 
+class ThemeError(Exception):
+    """A template that does not compile or fails while rendering a page."""
+
+    def __init__(self, file: str, line: int, message: str, page: str) -> None:
+        super().__init__(f"{file}:{line}: {message} (while rendering {page})")
+        self.file, self.line, self.message, self.page = file, line, message, page
+
+
 def render_pages(pages: list[Page], theme: Path, language: str) -> Iterator[tuple[str, bytes]]:
     env = environment(theme, language)
     templates: dict[str, jinja2.Template] = {}
     for page in pages:
-        template = templates.get(page.template) or env.get_template(page.template)
-        templates[page.template] = template
-        yield page.path, template.render(**page.context).encode("utf-8")
+        try:
+            template = templates.get(page.template) or env.get_template(page.template)
+            templates[page.template] = template
+            html = template.render(**page.context)
+        except jinja2.TemplateSyntaxError as exc:
+            where = exc.filename or page.template
+            raise ThemeError(where, exc.lineno, exc.message or str(exc), page.path) from exc
+        except Exception as exc:
+            where, line = _template_frame(exc, theme, page.template)
+            raise ThemeError(where, line, f"{type(exc).__name__}: {exc}", page.path) from exc
+        yield page.path, html.encode("utf-8")
+
+
+def _template_frame(exc: BaseException, theme: Path, fallback: str) -> tuple[str, int]:
+    """The innermost template file and line in a rendering error's traceback."""
+    found = (str(theme / "templates" / fallback), 0)
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".html"):
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
 
 
 def render_json(data: dict[str, Any]) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str | int | float) -> str | int | float:
+    """A cell a spreadsheet will show as text, never run as a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def render_csv(header: tuple[str, ...], rows: list[tuple[str | int | float, ...]]) -> bytes:
+    """UTF-8 with a byte-order mark, so Excel opens Chinese text correctly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([csv_cell(v) for v in row] for row in rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def static_files(theme: Path) -> Iterator[tuple[str, bytes]]:

@@ -28,6 +28,14 @@ _WORDS: dict[str, tuple[str, str]] = {
         "已构建 {projects} 个项目（截至 {today}），共 {files} 个文件，输出到 {out}；"
         "请打开 {out}/index.html",
     ),
+    "theme_failed": (
+        "the theme failed to render: {error}; nothing was written",
+        "主题模板渲染失败：{error}；未写入任何文件",
+    ),
+    "write_failed": (
+        "the site could not be written: {error}; the previous site is unchanged",
+        "无法写入站点：{error}；原有站点保持不变",
+    ),
     "valid": (
         "all {projects} project files are valid (as of {today})",
         "全部 {projects} 个项目文件有效（截至 {today}）",
@@ -68,6 +76,14 @@ def print_diagnostics(diagnostics: Iterable[Diagnostic], lang: str, stream: Text
 
 def failed_line(count: int, lang: str) -> str:
     return word("failed", lang, n=count)
+
+
+def theme_failed(error: Exception, lang: str) -> str:
+    return word("theme_failed", lang, error=error)
+
+
+def write_failed(error: OSError, lang: str) -> str:
+    return word("write_failed", lang, error=error)
 
 
 def built_line(result: BuildResult, out: Path, lang: str) -> str:

@@ -68,7 +68,8 @@ class Page:
     path: str
     """Output path, relative to the site's root, with '/' separators."""
     template: str
-    context: IndexPage | ProjectPage | DepartmentPage | DepartmentsIndexPage
+    context: Common
+    """One of the TypedDicts above (or a view's own), all extending :class:`Common`."""
 
 
 def build_pages(portfolio: PortfolioStatus) -> list[Page]:

@@ -14,7 +14,7 @@ import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import context, render, status, write
+from generator import context, render, status, views, write
 from generator.diagnostics import Diagnostic, InputError, errors_only, make
 from generator.loader import Document, load_bytes
 from generator.models import SiteConfig
@@ -53,12 +53,13 @@ class BuildError(InputError):
 def build_site(root: Path, out: Path, today: dt.date, theme: Path = THEME) -> BuildResult:
     portfolio = load_portfolio(root, today)
     state = status.portfolio_status(portfolio.site, portfolio.projects, today)
-    pages = context.build_pages(state)
+    pages = context.build_pages(state) + [p for view in views.ALL for p in view.pages(state)]
     language = portfolio.site.language
     files = itertools.chain(
         render.render_pages(pages, theme, language),
         [("data.json", render.render_json(context.data_json(state)))],
         [("ledger.csv", render.render_csv(context.LEDGER_COLUMNS, context.ledger_rows(state)))],
+        *(view.files(state) for view in views.ALL),
         render.static_files(theme),
     )
     count = write.write_site(out, files)

@@ -1,0 +1,16 @@
+"""The supervision views built on top of the core pages.
+
+Each view module has two functions, called by :func:`generator.pipeline.build_site`:
+
+* ``pages(state) -> list[Page]``: HTML pages, rendered by the theme's templates;
+* ``files(state) -> list[tuple[str, bytes]]``: other outputs (feeds, spreadsheets),
+  serialised by the view itself.
+
+Both are pure functions of the portfolio status; neither touches the disk.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+ALL: tuple[ModuleType, ...] = ()

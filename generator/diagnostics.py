@@ -7,6 +7,7 @@ so the same run can report in the site's language or in English (``--lang en``).
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -63,7 +64,16 @@ def errors_only(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
 
 
 def suggest(word: str, choices: Iterable[str]) -> str | None:
-    """The nearest choice to a misspelt word, if any is close enough."""
-    lowered = {c.lower(): c for c in choices}
-    hits = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
-    return lowered[hits[0]] if hits else None
+    """The nearest choice to a misspelt word, if any is close enough.
+
+    Case and accents are ignored, so ``Milestones`` and ``dué`` find ``milestones``
+    and ``due``.
+    """
+    folded = {_fold(c): c for c in choices}
+    hits = difflib.get_close_matches(_fold(word), list(folded), n=1, cutoff=0.6)
+    return folded[hits[0]] if hits else None
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -212,8 +212,11 @@ class _Composer:
         last_line = line_count(self.text)
         if line > last_line:  # the end of the file: point at its last line
             line, col = last_line, 1
-        if _tab_at(self.text, line, col) or "\\t" in problem or "'\\t'" in str(exc):
+        if _tab_at(self.text, line, col):
             return make(self.file, line, col, "yaml_tab")
+        code = _plain_problem(problem)
+        if code:
+            return make(self.file, line, col, code)
         return make(self.file, line, col, "yaml_syntax", problem=problem)
 
 
@@ -223,6 +226,23 @@ _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 def line_count(text: str) -> int:
     """Lines as YAML counts them (it breaks lines at CR, LF, CRLF, NEL, LS and PS)."""
     return len(_LINE_BREAK.split(text.removesuffix("\n").removesuffix("\r"))) if text else 1
+
+
+_PROBLEMS = (
+    ("while scanning a quoted scalar", "yaml_unclosed_quote"),
+    ("flow sequence", "yaml_unclosed_list"),
+    ("flow mapping", "yaml_unclosed_map"),
+    ("mapping values are not allowed", "yaml_indent"),
+    ("did not find expected key", "yaml_indent"),
+    ("did not find expected '-' indicator", "yaml_indent"),
+    ("cannot start any token", "yaml_bad_start"),
+    ("could not find expected ':'", "yaml_no_colon"),
+)
+
+
+def _plain_problem(problem: str) -> str | None:
+    """A message code in plain words for libyaml's most common complaints."""
+    return next((code for phrase, code in _PROBLEMS if phrase in problem), None)
 
 
 def _mark(event: Any) -> tuple[int, int]:

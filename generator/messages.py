@@ -67,6 +67,32 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "YAML syntax error: {problem}. Check the indentation, colons and quotes on this line",
         "YAML 语法错误：{problem}。请检查本行的缩进、冒号和引号",
     ),
+    "yaml_indent": (
+        "this line is not lined up with the lines around it; keys of the same block must "
+        "start in the same column, and text containing ': ' must be put in quotes",
+        "本行与上下文的缩进没有对齐；同一块中的键必须从同一列开始，含有“: ”的文字须加引号",
+    ),
+    "yaml_unclosed_quote": (
+        "the quote opened here is never closed; end the text with the same quote mark",
+        "此处开始的引号没有闭合；请用同样的引号结束这段文字",
+    ),
+    "yaml_unclosed_list": (
+        "the list opened here with [ is not closed with ] (or an item lacks a comma)",
+        "此处以 [ 开始的列表没有用 ] 结束（或列表项之间缺少逗号）",
+    ),
+    "yaml_unclosed_map": (
+        "the block opened here with {{ is not closed with }} (or an entry lacks a comma)",
+        "此处以 {{ 开始的内容没有用 }} 结束（或各项之间缺少逗号）",
+    ),
+    "yaml_bad_start": (
+        "a value cannot start with this character (such as %, @ or `); put the whole value "
+        "in quotes",
+        "值不能以这个字符开头（例如 %、@ 或 `）；请给整个值加上引号",
+    ),
+    "yaml_no_colon": (
+        "a key on this line has no colon after it; write 'key: value'",
+        "本行的键后面缺少冒号；请写成“键: 值”",
+    ),
     "yaml_tab": (
         "a tab character is used for indentation; YAML allows only spaces",
         "缩进中使用了制表符（Tab）；YAML 只允许用空格缩进",

@@ -1,0 +1,471 @@
+"""Hostile, malformed and odd input: each gets a located, plain answer and leaves the site alone.
+
+Every expectation is the exact line a staff member would read.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from generator import write
+from tests.conftest import MINIMAL_PROJECT, Root, RunResult
+
+Run = Callable[..., RunResult]
+
+
+def errors(run: Run, root: Root) -> list[str]:
+    code, _out, err = run("build", "--root", root.path, "--today", "2026-11-25")
+    assert code == 1, err
+    assert "Traceback" not in err
+    return [line for line in err.splitlines() if line.startswith(("projects/", "site.yaml"))]
+
+
+# --- YAML syntax ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "title: 项目\nlead: academic-affairs\nmilestones:\n\t- title: a\n",
+            "projects/p.yaml:4:1: a tab character is used for indentation; "
+            "YAML allows only spaces",
+        ),
+        (
+            'title: "未闭合\nlead: academic-affairs\n',
+            "projects/p.yaml:1:8: the quote opened here is never closed; "
+            "end the text with the same quote mark",
+        ),
+        (
+            "title: 项目\nlead: academic-affairs\ntags: [教学, 科研\n",
+            "projects/p.yaml:3:7: the list opened here with [ is not closed with ] "
+            "(or an item lacks a comma)",
+        ),
+        (
+            "title: 项目\nlead: academic-affairs\n---\ntitle: 另一个\n",
+            "projects/p.yaml:3:1: the file holds more than one YAML document (a line with ---); "
+            "keep one project per file",
+        ),
+        ("", "projects/p.yaml:1:1: the file is empty; a project file needs at least title and lead"),
+        (
+            "# only a comment\n",
+            "projects/p.yaml:1:1: the file is empty; a project file needs at least title and lead",
+        ),
+        (
+            "- title: 项目\n",
+            "projects/p.yaml:1:1: the file must be a set of 'key: value' lines "
+            "(title:, lead:, …), not a list",
+        ),
+        (
+            "一流本科专业建设\n",
+            "projects/p.yaml:1:1: the file must be a set of 'key: value' lines "
+            "(title:, lead:, …), not text",
+        ),
+        (
+            "title: 项目\n  lead: academic-affairs\n",
+            "projects/p.yaml:2:7: this line is not lined up with the lines around it; keys of "
+            "the same block must start in the same column, and text containing ': ' must be "
+            "put in quotes",
+        ),
+    ],
+    ids=["tab", "unclosed-quote", "unclosed-flow", "two-documents", "empty", "comment-only",
+         "list", "scalar", "bad-indent"],
+)
+def test_yaml_syntax(run: Run, root: Root, text: str, expected: str) -> None:
+    root.project("p", text)
+    assert errors(run, root) == [expected]
+
+
+# --- implicit typing: text stays the text written ------------------------------------------
+
+
+def test_text_fields_keep_what_was_written(run: Run, root: Root) -> None:
+    root.project(
+        "p",
+        """\
+        title: 2020
+        lead: academic-affairs
+        sponsor: no
+        contact: 12:30
+        tags: [yes, on, off, 0o17, 1e3, 2026-01-01]
+        notes:
+          - date: 2026-11-20
+            author: NO
+            text: 010
+        """,
+    )
+    code, _out, err = run("build", "--root", root.path, "--out", root.path / "out",
+                          "--today", "2026-11-25")
+    assert code == 0, err
+    import json
+
+    data = json.loads((root.path / "out" / "data.json").read_text(encoding="utf-8"))
+    project = data["projects"][0]
+    assert project["title"] == "2020"
+    assert project["sponsor"] == "no"
+    assert project["contact"] == "12:30"
+    assert project["tags"] == ["yes", "on", "off", "0o17", "1e3", "2026-01-01"]
+    assert project["notes"][0]["author"] == "NO"
+    assert project["notes"][0]["text"] == "010"
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("    due: 2026-06-15 10:00",
+         "projects/p.yaml:5:10: 'due' must be a date only (YYYY-MM-DD), without a time: "
+         "'2026-06-15 10:00'"),
+        ("    due: 2026-06-15T10:00:00+08:00",
+         "projects/p.yaml:5:10: 'due' must be a date only (YYYY-MM-DD), without a time: "
+         "'2026-06-15T10:00:00+08:00'"),
+        ("    due: 2026-02-30",
+         "projects/p.yaml:5:10: '2026-02-30' is not a real calendar date (due); "
+         "check the month and the day"),
+        ("    due: 15/06/2026",
+         "projects/p.yaml:5:10: 'due' must be a date written YYYY-MM-DD (for example "
+         "2026-06-15), not '15/06/2026'"),
+        ("    due: no",
+         "projects/p.yaml:5:10: 'due' must be a date written YYYY-MM-DD (for example "
+         "2026-06-15), not 'no'"),
+    ],
+    ids=["datetime", "datetime-tz", "impossible", "slashes", "norway"],
+)
+def test_dates_are_dates(run: Run, root: Root, line: str, expected: str) -> None:
+    root.project("p", f"title: 项目\nlead: academic-affairs\nmilestones:\n  - title: 节点\n{line}\n")
+    assert errors(run, root) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("0o17", "'weight' must be a number such as 12 or 3.5, not '0o17'"),
+        ("0x1F", "'weight' must be a number such as 12 or 3.5, not '0x1F'"),
+        ("1_000", "'weight' must be a number such as 12 or 3.5, not '1_000'"),
+        ("yes", "'weight' must be a number such as 12 or 3.5, not 'yes'"),
+        ("0", "'weight' must be greater than 0, not 0"),
+        ("-2", "'weight' must be greater than 0, not -2"),
+        (".nan", "'weight' must be a number such as 12 or 3.5, not '.nan'"),
+    ],
+)
+def test_numbers_are_numbers(run: Run, root: Root, value: str, expected: str) -> None:
+    root.project(
+        "p",
+        f"title: 项目\nlead: academic-affairs\nmilestones:\n"
+        f"  - title: 节点\n    due: 2026-12-01\n    weight: {value}\n",
+    )
+    assert errors(run, root) == [f"projects/p.yaml:6:13: {expected}"]
+
+
+def test_duplicate_keys_at_every_depth(run: Run, root: Root) -> None:
+    root.project(
+        "p",
+        """\
+        title: 项目
+        lead: academic-affairs
+        title: 又一个
+        milestones:
+          - title: 节点
+            due: 2026-12-01
+            due: 2026-12-02
+        indicators:
+          - name: 指标
+            values:
+              - {date: 2026-11-20, value: 1, value: 2}
+        """,
+    )
+    assert errors(run, root) == [
+        "projects/p.yaml:3:1: the key 'title' appears twice in the same block "
+        "(first on line 1); keep only one",
+        "projects/p.yaml:7:5: the key 'due' appears twice in the same block "
+        "(first on line 6); keep only one",
+        "projects/p.yaml:11:38: the key 'value' appears twice in the same block "
+        "(first on line 11); keep only one",
+    ]
+
+
+def test_misspelt_keys_get_a_suggestion(run: Run, root: Root) -> None:
+    root.project(
+        "p",
+        """\
+        title: 项目
+        lead: academic-affairs
+        milstones: []
+        milestones:
+          - title: 节点
+            dué: 2026-11-20
+        """,
+    )
+    found = errors(run, root)
+    assert found[0].startswith(
+        "projects/p.yaml:3:1: unknown key 'milstones' (did you mean 'milestones'?); allowed here:"
+    )
+    assert found[1] == "projects/p.yaml:5:5: the required key 'due' is missing here"
+    assert found[2].startswith(
+        "projects/p.yaml:6:5: unknown key 'dué' (did you mean 'due'?); allowed here:"
+    )
+
+
+# --- references and files ------------------------------------------------------------------
+
+
+def test_file_names_that_are_not_ids(run: Run, root: Root) -> None:
+    for name in ("Bad Name.yaml", "中文.yaml", "UPPER.yaml", "x.yml"):
+        root.raw(name, MINIMAL_PROJECT.encode())
+    assert errors(run, root) == [
+        "projects/Bad Name.yaml:1:1: the file name 'Bad Name.yaml' is not a valid project id: "
+        "use lowercase letters a-z, digits and hyphens, starting with a letter or digit, "
+        "ending in .yaml (for example first-class-majors.yaml)",
+        "projects/UPPER.yaml:1:1: the file name 'UPPER.yaml' is not a valid project id: "
+        "use lowercase letters a-z, digits and hyphens, starting with a letter or digit, "
+        "ending in .yaml (for example first-class-majors.yaml)",
+        "projects/x.yml:1:1: project files must end in .yaml, not .yml: rename it to x.yaml",
+        "projects/中文.yaml:1:1: the file name '中文.yaml' is not a valid project id: "
+        "use lowercase letters a-z, digits and hyphens, starting with a letter or digit, "
+        "ending in .yaml (for example first-class-majors.yaml)",
+    ]
+
+
+def test_ids_differing_only_by_case(run: Run, root: Root) -> None:
+    root.project("plan", MINIMAL_PROJECT)
+    root.raw("Plan.yaml", MINIMAL_PROJECT.encode())
+    found = errors(run, root)
+    assert len(found) == 1 and found[0].startswith("projects/Plan.yaml:1:1: the file name")
+
+
+def test_symlink_outside_the_repository_is_refused(run: Run, root: Root, tmp_path: Path) -> None:
+    outside = tmp_path / "secret.yaml"
+    outside.write_text(MINIMAL_PROJECT, encoding="utf-8")
+    (root.path / "projects" / "linked.yaml").symlink_to(outside)
+    assert errors(run, root) == [
+        "projects/linked.yaml:1:1: this file is a link to a place outside the repository; "
+        "links are refused"
+    ]
+
+
+def test_symlink_inside_the_repository_is_followed(run: Run, root: Root) -> None:
+    (root.path / "shared").mkdir()
+    (root.path / "shared" / "plan.yaml").write_text(MINIMAL_PROJECT, encoding="utf-8")
+    (root.path / "projects" / "plan.yaml").symlink_to(root.path / "shared" / "plan.yaml")
+    code, _out, err = run("check", "--root", root.path, "--today", "2026-11-25")
+    assert code == 0, err
+
+
+def test_unknown_department_and_repeats(run: Run, root: Root) -> None:
+    root.project(
+        "p",
+        """\
+        title: 项目
+        lead: acadmic-affairs
+        departments: [人事处, personnel, 科技处, 科研处]
+        """,
+    )
+    assert errors(run, root) == [
+        "projects/p.yaml:2:7: the department 'acadmic-affairs' is not declared in site.yaml "
+        "(did you mean 'academic-affairs'?); use a department id or name listed there",
+        "projects/p.yaml:3:20: the department 'personnel' is listed more than once for this "
+        "project",
+        "projects/p.yaml:3:36: the department '科研处' is not declared in site.yaml "
+        "(did you mean '科技处'?); use a department id or name listed there",
+    ]
+
+
+# --- encodings ---------------------------------------------------------------------------
+
+
+def test_bom_and_crlf_are_accepted(run: Run, root: Root) -> None:
+    text = "title: 项目\r\nlead: 教务处\r\nmilestones:\r\n  - title: 节点\r\n    due: 2026-12-01\r\n"
+    root.raw("p.yaml", b"\xef\xbb\xbf" + text.encode("utf-8"))
+    code, _out, err = run("check", "--root", root.path, "--today", "2026-11-25")
+    assert code == 0, err
+
+
+def test_crlf_positions_are_still_exact(run: Run, root: Root) -> None:
+    text = "title: 项目\r\nlead: 教务处\r\nmilestones:\r\n  - title: 节点\r\n    due: 2026-02-30\r\n"
+    root.raw("p.yaml", b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert errors(run, root) == [
+        "projects/p.yaml:5:10: '2026-02-30' is not a real calendar date (due); "
+        "check the month and the day"
+    ]
+
+
+def test_gbk_bytes_are_named_with_their_line(run: Run, root: Root) -> None:
+    root.raw("p.yaml", "title: project\nlead: 教务处\n".encode("gbk"))
+    assert errors(run, root) == [
+        "projects/p.yaml:2:7: the file is not saved as UTF-8 (the first bad byte is here); "
+        "save it as UTF-8, for example in GitHub's web editor or with "
+        "'Save with encoding: UTF-8'"
+    ]
+
+
+# --- resource abuse: refused quickly --------------------------------------------------------
+
+BILLION_LAUGHS = """\
+title: 项目
+lead: academic-affairs
+a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+"""
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (BILLION_LAUGHS.encode(),
+         "projects/p.yaml:3:4: anchors and aliases (&name, *name) are not supported; "
+         "write the value out in full"),
+        (b"title: " + b"[" * 200_000 + b"]" * 200_000 + b"\n",
+         "projects/p.yaml:1:1: this line is 400007 characters long; the limit is 20000. "
+         "Break the text into several lines with a block (text: |)"),
+        (b"title: x\nlead: y\n" + b"".join(b"  " * i + b"k:\n" for i in range(40)),
+         "projects/p.yaml:19:33: the data is nested more than 16 levels deep; "
+         "project files need at most 4"),
+        (b"title: x\n" + b"# padding padding padding padding\n" * 140_000,
+         "projects/p.yaml:1:1: the file is 4760009 bytes; the limit is 4194304 bytes. "
+         "Split it or remove old material"),
+        (b"title: !!python/object/apply:os.system ['touch /tmp/pwned']\nlead: x\n",
+         "projects/p.yaml:1:8: the tag !!python/object/apply:os.system is not allowed; "
+         "remove it and write a plain value"),
+        (b"title: !custom x\nlead: x\n",
+         "projects/p.yaml:1:8: the tag !custom is not allowed; remove it and write a plain value"),
+        (b"title: x\nlead: y\ntags: !!set {a, b}\n",
+         "projects/p.yaml:3:7: the tag !!set is not allowed; remove it and write a plain value"),
+    ],
+    ids=["alias-bomb", "long-line", "deep-nesting", "huge-file", "python-tag", "custom-tag",
+         "set-tag"],
+)
+def test_resource_abuse_is_refused_quickly(
+    run: Run, root: Root, content: bytes, expected: str
+) -> None:
+    root.raw("p.yaml", content)
+    started = time.perf_counter()
+    assert errors(run, root) == [expected]
+    assert time.perf_counter() - started < 5
+
+
+# --- site.yaml --------------------------------------------------------------------------
+
+
+def test_site_yaml_missing(run: Run, root: Root) -> None:
+    (root.path / "site.yaml").unlink()
+    root.project("p", MINIMAL_PROJECT)
+    code, _out, err = run("build", "--root", root.path, "--today", "2026-11-25", "--lang", "en")
+    assert code == 1
+    assert "site.yaml:1:1: site.yaml is missing; the root folder must contain it" in err
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("timezone: Asia/Shanghai", "timezone: Asia/Beijing"),
+         "site.yaml:4:11: 'Asia/Beijing' is not a known time zone; use an IANA name such as "
+         "Asia/Shanghai"),
+        (("language: en", "language: fr"),
+         "site.yaml:3:11: 'fr' is not allowed for 'language'; use one of: zh-CN, en"),
+        (("title: 测试站点", "title: [测试站点"),
+         "site.yaml:1:8: the list opened here with [ is not closed with ] "
+         "(or an item lacks a comma)"),
+    ],
+    ids=["timezone", "language", "syntax"],
+)
+def test_site_yaml_broken(run: Run, root: Root, change: tuple[str, str], expected: str) -> None:
+    site = root.path / "site.yaml"
+    site.write_text(site.read_text(encoding="utf-8").replace(*change), encoding="utf-8")
+    root.project("p", MINIMAL_PROJECT)
+    code, _out, err = run("build", "--root", root.path, "--today", "2026-11-25", "--lang", "en")
+    assert code == 1
+    assert expected in err.splitlines()
+
+
+def test_empty_projects_folder(run: Run, root: Root) -> None:
+    assert errors(run, root) == [
+        "projects/:1:1: the projects/ folder holds no project file; add one file per project, "
+        "named like projects/my-project.yaml"
+    ]
+
+
+def test_messages_in_chinese_by_site_language(run: Run, root: Root) -> None:
+    site = root.path / "site.yaml"
+    site.write_text(site.read_text(encoding="utf-8").replace("language: en", "language: zh-CN"),
+                    encoding="utf-8")
+    root.project("p", "title: 项目\nlead: 教物处\n")
+    code, _out, err = run("build", "--root", root.path, "--today", "2026-11-25")
+    assert code == 1
+    assert (
+        "projects/p.yaml:2:7: 部门“教物处”未在 site.yaml 中登记（是否想写“教务处”？）；"
+        "请使用那里列出的部门编号或名称"
+    ) in err
+    code, _out, err = run("build", "--root", root.path, "--today", "2026-11-25", "--lang", "en")
+    assert "the department '教物处' is not declared in site.yaml" in err
+
+
+# --- output integrity -----------------------------------------------------------------------
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_output_paths_cannot_escape() -> None:
+    for bad in ("../x.html", "/etc/passwd", "a/../../b", "a\\..\\b", "", "a/\0/b"):
+        with pytest.raises(write.UnsafePath):
+            write.safe_relative(bad)
+    assert str(write.safe_relative("projects/a/index.html")) == "projects/a/index.html"
+
+
+def test_a_failure_while_writing_leaves_the_previous_site(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write.write_site(out, [("index.html", b"old"), ("a/b.html", b"kept")])
+    before = snapshot(out)
+
+    def failing() -> object:
+        yield "index.html", b"new"
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write.write_site(out, failing())  # type: ignore[arg-type]
+    assert snapshot(out) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]
+
+
+def test_a_killed_build_leaves_the_previous_site(root: Root) -> None:
+    """SIGKILL a real build midway through writing; the published folder is untouched."""
+    for i in range(60):
+        root.project(f"p{i:02d}", MINIMAL_PROJECT + "notes:\n" + "".join(
+            f"  - date: 2026-11-{1 + j % 20:02d}\n    text: 报告 {j} **要点**\n"
+            for j in range(200)))
+    out = root.path / "_site"
+    (out / "projects").mkdir(parents=True)
+    (out / "index.html").write_text("published", encoding="utf-8")
+    before = snapshot(out)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    command = [sys.executable, "-m", "generator", "build", "--root", str(root.path),
+               "--today", "2026-11-25"]
+    for moment in ("while loading", "while writing"):
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        if moment == "while writing":  # wait until the staging folder is being filled
+            deadline = time.monotonic() + 30
+            while not list(root.path.glob("._site.building-*/projects/*")):
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.001)
+        else:
+            time.sleep(0.2)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        assert snapshot(out) == before, moment
+    # The next build clears the killed builds' staging folders and publishes.
+    subprocess.run([sys.executable, "-m", "generator", "build", "--root", str(root.path),
+                    "--today", "2026-11-25"], env=env, check=True, capture_output=True)
+    assert (out / "projects" / "p00" / "index.html").exists()
+    assert sorted(p.name for p in root.path.iterdir()) == ["_site", "projects", "site.yaml"]

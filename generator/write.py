@@ -13,7 +13,7 @@ import ctypes.util
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 
 _BUILDING = ".building-"
@@ -33,11 +33,17 @@ def safe_relative(path: str) -> PurePosixPath:
     return rel
 
 
-def write_site(out: Path, files: Iterable[tuple[str, bytes]]) -> int:
+def write_site(
+    out: Path,
+    files: Iterable[tuple[str, bytes]],
+    finish: Callable[[Path], None] | None = None,
+) -> int:
     """Write ``files`` as the new content of ``out``; returns how many were written.
 
-    If anything fails before the swap (rendering is lazy, so a template error raised
-    while iterating ``files`` counts too), ``out`` is left exactly as it was.
+    ``finish`` runs on the complete staging folder before the swap (the search index
+    is built there). If anything fails before the swap (rendering is lazy, so a
+    template error raised while iterating ``files`` counts too), ``out`` is left
+    exactly as it was.
     """
     out = out.absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -50,6 +56,8 @@ def write_site(out: Path, files: Iterable[tuple[str, bytes]]) -> int:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
             count += 1
+        if finish is not None:
+            finish(staging)
         staging.chmod(0o755)
         _swap_in(staging, out)
     except BaseException:

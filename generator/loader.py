@@ -156,8 +156,10 @@ class _Composer:
         line, col = self._check(event)
         self.positions.values[path] = (line, col)
         if isinstance(event, yaml.ScalarEvent):
-            if event.implicit[0] and event.tag is None and event.value in _NULLS:
-                return None
+            if event.implicit[0] and event.tag is None:
+                if event.value in _NULLS:
+                    return None
+                self._warn_dropped_comment(event)
             return event.value
         if depth >= MAX_DEPTH:
             raise _Fatal(make(self.file, line, col, "too_deep", limit=MAX_DEPTH))
@@ -190,6 +192,16 @@ class _Composer:
         self.parser.get_event()
         return mapping
 
+    def _warn_dropped_comment(self, event: Any) -> None:
+        """``title: 方案 #2`` loses ``#2`` to a comment: say so when it looks unintended."""
+        end = event.end_mark.index
+        match = _DROPPED.match(self.text, end)
+        if match:
+            line, col = event.end_mark.line + 1, match.start(1) + 1 - _line_start(self.text, end)
+            self.problems.append(
+                make(self.file, line, col, "comment_dropped", "warning", kept=event.value)
+            )
+
     def _check(self, event: Any) -> tuple[int, int]:
         """The event's position, after refusing aliases, anchors and tags."""
         line, col = _mark(event)
@@ -214,10 +226,28 @@ class _Composer:
             line, col = last_line, 1
         if _tab_at(self.text, line, col):
             return make(self.file, line, col, "yaml_tab")
+        bracket = _BRACKET_TEXT.search(_line_text(self.text, line))
+        if bracket:
+            return make(self.file, line, bracket.start(1) + 1, "yaml_bracket_text")
         code = _plain_problem(problem)
         if code:
             return make(self.file, line, col, code)
         return make(self.file, line, col, "yaml_syntax", problem=problem)
+
+
+_DROPPED = re.compile(r"[ \t]+(#[^\s#])")
+"""A comment glued to its first word (``#2``, ``#重点``) after a value: likely meant as text."""
+_BRACKET_TEXT = re.compile(r":\s+([\[{][^\]}]*[\]}][ \t]*[^\s#,\]}])")
+"""``key: [重点] 一流专业``: text that starts with a bracket."""
+
+
+def _line_start(text: str, index: int) -> int:
+    return text.rfind("\n", 0, index) + 1
+
+
+def _line_text(text: str, line: int) -> str:
+    lines = text.splitlines()
+    return lines[line - 1] if 1 <= line <= len(lines) else ""
 
 
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")

@@ -191,6 +191,21 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "'{value}' is not a web address; write it like https://example.org/progress/",
         "“{value}”不是网址；请写成 https://example.org/progress/ 的形式",
     ),
+    "out_of_range": (
+        "'{key}' must be a whole number from {low} to {high}, not '{value}'",
+        "“{key}”应为 {low} 到 {high} 之间的整数，而不是“{value}”",
+    ),
+    "yaml_bracket_text": (
+        "a value that starts with [ or {{ is read as a list; to write text such as "
+        "'[重点] 一流专业', put the whole value in quotes",
+        "以 [ 或 {{ 开头的值会被当作列表；如要写“[重点] 一流专业”这样的文字，请给整个值加上引号",
+    ),
+    "comment_dropped": (
+        "everything after ' #' on this line is a comment and is left out ('{kept}' is kept); "
+        "put the whole value in quotes to keep the # and what follows",
+        "本行“ #”之后的内容是注释，会被忽略（只保留“{kept}”）；"
+        "如要保留 # 及其后的文字，请给整个值加上引号",
+    ),
     "invalid_value": (
         "'{key}' has an invalid value: {detail}",
         "“{key}”的值无效：{detail}",

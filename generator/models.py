@@ -8,6 +8,7 @@ type below parses that text itself and fails with a message code from
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import zoneinfo
 from typing import Annotated, Any, Literal, TypeVar
@@ -50,7 +51,7 @@ def _number(value: Any) -> float:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     text = value.strip() if isinstance(value, str) else ""
-    if not _NUMBER.match(text):
+    if not _NUMBER.match(text) or not math.isfinite(float(text)):
         raise PydanticCustomError("expected_number", "number expected", {"value": _shown(value)})
     return float(text)
 

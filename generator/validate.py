@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from generator.diagnostics import Diagnostic, make, suggest
+from generator.diagnostics import Diagnostic, errors_only, make, suggest
 from generator.loader import Document, Path
 from generator.models import ID_PATTERN, Milestone, ProjectFile, SiteConfig
 
@@ -50,13 +50,13 @@ class Registry:
 
 def validate_site(doc: Document) -> tuple[SiteConfig | None, list[Diagnostic]]:
     problems = list(doc.diagnostics)
-    if doc.data is None or problems:
+    if doc.data is None or errors_only(problems):
         return None, problems
     site, schema_problems = _parse(SiteConfig, doc)
     problems += schema_problems
     if site is not None:
         problems += _check_registry(site, doc)
-    return (site if not problems else None), problems
+    return (None if errors_only(problems) else site), problems
 
 
 def project_id_problem(file: str, name: str) -> Diagnostic | None:
@@ -77,8 +77,8 @@ def validate_project(
         return None, problems
     data, schema_problems = _parse(ProjectFile, doc)
     problems += schema_problems
-    if data is None:
-        return None, problems
+    if data is None:  # still name every unknown department, so errors don't come in rounds
+        return None, problems + _unknown_departments(doc, Registry(site))
     data, reference_problems = _resolve_departments(data, doc, Registry(site))
     problems += reference_problems
     problems += _check_dates(data, doc, today)
@@ -102,6 +102,7 @@ def _parse(model: type[_ModelT], doc: Document) -> tuple[_ModelT | None, list[Di
 
 _EMPTY_TYPES = {"string_too_short", "too_short"}
 _NUMBER_TYPES = {"int_parsing", "int_from_float", "float_parsing", "int_type", "float_type"}
+_RANGES = {"due_soon_days": (0, 366), "stale_after_days": (1, 366)}
 _MAPPING_TYPES = {"model_type", "dict_type", "model_attributes_type"}
 
 
@@ -137,6 +138,11 @@ def _from_pydantic(error: Any, model: type[BaseModel], doc: Document) -> Diagnos
         return make(doc.file, line, col, "expected_list", key=key, found=_kind(value))
     if kind in _NUMBER_TYPES:
         return make(doc.file, line, col, "expected_number", key=key, value=_shown(value))
+    if kind in {"greater_than_equal", "less_than_equal"}:
+        low, high = _RANGES.get(key, (0, 366))
+        return make(
+            doc.file, line, col, "out_of_range", key=key, value=_shown(value), low=low, high=high
+        )
     if kind == "literal_error":
         allowed = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
         shown = _shown(value)
@@ -223,6 +229,43 @@ def _check_registry(site: SiteConfig, doc: Document) -> list[Diagnostic]:
                 problems.append(make(doc.file, line, col, code, value=value, first=seen[value]))
             else:
                 seen[value] = line
+    return problems
+
+
+def _raw_department_refs(raw: dict[str, Any]) -> list[tuple[Path, str]]:
+    refs: list[tuple[Path, str]] = []
+    if isinstance(raw.get("lead"), str):
+        refs.append((("lead",), raw["lead"]))
+    if isinstance(raw.get("departments"), list):
+        refs += [
+            (("departments", i), r) for i, r in enumerate(raw["departments"]) if isinstance(r, str)
+        ]
+    if isinstance(raw.get("milestones"), list):
+        refs += [
+            (("milestones", i, "owner"), m["owner"])
+            for i, m in enumerate(raw["milestones"])
+            if isinstance(m, dict) and isinstance(m.get("owner"), str) and m["owner"]
+        ]
+    return refs
+
+
+def _unknown_departments(doc: Document, registry: Registry) -> list[Diagnostic]:
+    """Department references in a file that failed its schema check, checked as written."""
+    problems = []
+    for path, ref in _raw_department_refs(doc.data):
+        ref = ref.strip()
+        if ref and registry.resolve(ref) is None:
+            line, col = doc.positions.of_value(path)
+            problems.append(
+                make(
+                    doc.file,
+                    line,
+                    col,
+                    "unknown_department",
+                    value=ref,
+                    hint=registry.nearest(ref) or "",
+                )
+            )
     return problems
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
+from generator import charts
 from generator.models import SiteConfig
 from generator.status import (
     HEALTH_ORDER,
@@ -38,10 +39,15 @@ class IndexPage(Common):
     health_counts: dict[str, int]
     state_counts: dict[str, int]
     milestone_total: int
+    days_to_year_end: int
 
 
 class ProjectPage(Common):
     status: ProjectStatus
+    strip: charts.BattleMap | None
+    """The project's own battle-map row, on its own time axis."""
+    sparklines: list[charts.Sparkline]
+    """One per indicator, in the order of ``status.indicators``."""
 
 
 @dataclass(frozen=True)
@@ -59,8 +65,25 @@ class DepartmentPage(Common):
     overdue: list[DepartmentMilestone]
 
 
+class DepartmentRow(TypedDict):
+    id: str
+    name: str
+    led: int
+    joined: int
+    overdue: int
+    due_soon: int
+    done_late: int
+    days_since_note: int | None
+    """Days since the newest note on a project it leads or joins; None without any."""
+    stale: bool
+    """It has an active project, and no note for more than ``stale_after_days`` (or none)."""
+
+
 class DepartmentsIndexPage(Common):
-    rows: list[dict[str, Any]]
+    rows: list[DepartmentRow]
+    """The league table: the departments falling behind first."""
+    warnings: list[DepartmentRow]
+    """The rows with overdue milestones or stale reports, in the table's order."""
 
 
 @dataclass(frozen=True)
@@ -72,38 +95,44 @@ class Page:
     """One of the TypedDicts above (or a view's own), all extending :class:`Common`."""
 
 
+def common(portfolio: PortfolioStatus, path: str, section: str) -> Common:
+    """What every page's context holds; ``root`` leads from ``path`` back to the site's root."""
+    return Common(
+        site=portfolio.site,
+        today=portfolio.today,
+        root="../" * path.count("/"),
+        departments={d.id: d.name for d in portfolio.site.departments},
+        section=section,
+    )
+
+
 def build_pages(portfolio: PortfolioStatus) -> list[Page]:
-    names = {d.id: d.name for d in portfolio.site.departments}
+    def at(path: str, section: str) -> Common:
+        return common(portfolio, path, section)
 
-    def common(root: str, section: str) -> Common:
-        return Common(
-            site=portfolio.site,
-            today=portfolio.today,
-            root=root,
-            departments=names,
-            section=section,
-        )
-
-    pages = [Page("index.html", "index.html", _index(portfolio, common("", "index")))]
+    pages = [Page("index.html", "index.html", _index(portfolio, at("index.html", "index")))]
     for status in portfolio.projects:
         pages.append(
             Page(
                 f"projects/{status.project.id}/index.html",
                 "project.html",
-                ProjectPage(**common("../../", "projects"), status=status),
+                ProjectPage(
+                    **at(f"projects/{status.project.id}/index.html", "projects"),
+                    status=status,
+                    strip=charts.project_strip(status, portfolio.today, portfolio.site.language),
+                    sparklines=[charts.sparkline(i) for i in status.indicators],
+                ),
             )
         )
     department_pages = [
-        _department(portfolio, d.id, d.name, common("../../", "departments"))
+        _department(portfolio, d.id, d.name, at(f"departments/{d.id}/index.html", "departments"))
         for d in portfolio.site.departments
     ]
     pages.append(
         Page(
             "departments/index.html",
             "departments.html",
-            DepartmentsIndexPage(
-                **common("../", "departments"), rows=[_department_row(p) for p in department_pages]
-            ),
+            _departments_index(department_pages, at("departments/index.html", "departments")),
         )
     )
     pages += [
@@ -120,6 +149,7 @@ def _index(portfolio: PortfolioStatus, common: Common) -> IndexPage:
         health_counts={h: sum(1 for p in portfolio.projects if p.health == h) for h in HEALTHS},
         state_counts={s: sum(1 for m in milestones if m.state == s) for s in STATES},
         milestone_total=len(milestones),
+        days_to_year_end=charts.days_to_year_end(portfolio.today),
     )
 
 
@@ -147,15 +177,41 @@ def _department(
     )
 
 
-def _department_row(page: DepartmentPage) -> dict[str, Any]:
-    return {
-        "id": page["id"],
-        "name": page["name"],
-        "led": len(page["led"]),
-        "joined": len(page["joined"]),
-        "overdue": len(page["overdue"]),
-        "due_soon": sum(1 for d in page["owned"] if d.milestone.state == "due-soon"),
-    }
+def _departments_index(pages: list[DepartmentPage], common: Common) -> DepartmentsIndexPage:
+    rows = sorted((_department_row(p) for p in pages), key=_falling_behind)
+    return DepartmentsIndexPage(
+        **common, rows=rows, warnings=[r for r in rows if r["overdue"] or r["stale"]]
+    )
+
+
+def _department_row(page: DepartmentPage) -> DepartmentRow:
+    projects = page["led"] + page["joined"]
+    last_note = max((p.last_note for p in projects if p.last_note), default=None)
+    days = (page["today"] - last_note).days if last_note else None
+    active = any(p.project.data.status == "active" for p in projects)
+    return DepartmentRow(
+        id=page["id"],
+        name=page["name"],
+        led=len(page["led"]),
+        joined=len(page["joined"]),
+        overdue=len(page["overdue"]),
+        due_soon=sum(1 for d in page["owned"] if d.milestone.state == "due-soon"),
+        done_late=sum(1 for d in page["owned"] if d.milestone.state == "done-late"),
+        days_since_note=days,
+        stale=active and (days is None or days > page["site"].stale_after_days),
+    )
+
+
+def _falling_behind(row: DepartmentRow) -> tuple[int, int, float, str]:
+    """Most overdue first, then most done late, then longest silent, then by name.
+
+    A department with projects but no note at all is the most silent; one without
+    projects has nothing to report and comes after every other.
+    """
+    silence: float = row["days_since_note"] if row["days_since_note"] is not None else -1
+    if row["days_since_note"] is None and (row["led"] or row["joined"]):
+        silence = float("inf")
+    return (-row["overdue"], -row["done_late"], -silence, row["name"])
 
 
 LEDGER_COLUMNS = (

@@ -13,4 +13,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-ALL: tuple[ModuleType, ...] = ()
+from generator.views import feeds, ledger, timeline, weekly
+
+ALL: tuple[ModuleType, ...] = (weekly, ledger, feeds, timeline)

@@ -1,0 +1,271 @@
+"""The ledger (台账): every milestone of every project, as a page and as a spreadsheet.
+
+* ``ledger.html``: one table row per milestone, complete with JavaScript off; the
+  theme's ``static/ledger.js`` adds sorting and filtering on top;
+* ``ledger.xlsx``: the same rows for Excel, written in memory by XlsxWriter with a
+  fixed creation date (the as-of date) so two builds of one day are byte-identical.
+
+``ledger.csv`` stays with the core pipeline (:func:`generator.context.ledger_rows`);
+the rows here follow its order: projects by id, milestones in file order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import io
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import xlsxwriter
+from babel.support import NullTranslations
+
+from generator import render
+from generator.context import STATES, Common, Page
+from generator.status import MilestoneStatus, PortfolioStatus, ProjectStatus, State
+
+THEME = Path(__file__).resolve().parent.parent.parent / "theme"
+"""The default theme, whose gettext catalog translates the words of non-HTML outputs."""
+
+
+# --- the site's words outside the templates ------------------------------------------------
+
+
+@functools.lru_cache(maxsize=8)
+def translator(language: str) -> NullTranslations:
+    """The theme's catalog for ``language`` (English msgids pass through untranslated)."""
+    return render.translations(THEME, language)
+
+
+def state_label(language: str, state: State) -> str:
+    _ = translator(language).gettext
+    labels = {
+        "done": _("Done"),
+        "done-late": _("Done late"),
+        "overdue": _("Overdue"),
+        "due-soon": _("Due soon"),
+        "upcoming": _("Upcoming"),
+    }
+    return labels[state]
+
+
+def days_text(language: str, state: State, days: int) -> str:
+    """Days late or left, in words: the same phrases as the theme's ``days_text`` macro."""
+    t = translator(language)
+    if state == "done":
+        return t.gettext("on time")
+    if state == "done-late":
+        return t.ngettext("%(num)d day late", "%(num)d days late", days) % {"num": days}
+    if state == "overdue":
+        return t.ngettext("%(num)d day overdue", "%(num)d days overdue", days) % {"num": days}
+    if days == 0:
+        return t.gettext("due today")
+    if days < 0:
+        late = -days
+        return t.ngettext("%(num)d day past due", "%(num)d days past due", late) % {"num": late}
+    return t.ngettext("%(num)d day left", "%(num)d days left", days) % {"num": days}
+
+
+# --- the rows ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    project_id: str
+    project: str
+    lead_id: str
+    lead: str
+    owner_id: str
+    owner: str
+    index: int
+    """The milestone's place in its project file, from 0 (the page anchor is index + 1)."""
+    milestone: str
+    start: dt.date | None
+    due: dt.date
+    done: dt.date | None
+    state: State
+    days: int
+    """As in :class:`generator.status.MilestoneStatus`: days late, or days left."""
+    weight: float
+    last_note: dt.date | None
+
+    @property
+    def days_signed(self) -> int:
+        """Days left until due (negative: days late), for sorting one way through all rows."""
+        late = self.state in ("overdue", "done-late")
+        return -self.days if late else self.days
+
+
+def ledger_rows(portfolio: PortfolioStatus) -> list[LedgerRow]:
+    """Every milestone of every project in the order of ``ledger.csv``: projects by id."""
+    names = {d.id: d.name for d in portfolio.site.departments}
+    return [
+        _row(status, m, names)
+        for status in sorted(portfolio.projects, key=lambda p: p.project.id)
+        for m in status.milestones
+    ]
+
+
+def _row(status: ProjectStatus, m: MilestoneStatus, names: dict[str, str]) -> LedgerRow:
+    data = status.project.data
+    owner = m.milestone.owner or data.lead
+    return LedgerRow(
+        project_id=status.project.id,
+        project=data.title,
+        lead_id=data.lead,
+        lead=names[data.lead],
+        owner_id=owner,
+        owner=names[owner],
+        index=m.index,
+        milestone=m.milestone.title,
+        start=m.milestone.start,
+        due=m.milestone.due,
+        done=m.milestone.done,
+        state=m.state,
+        days=m.days,
+        weight=m.milestone.weight,
+        last_note=status.last_note,
+    )
+
+
+# --- the page ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    """A row of the page: the data, and its days late or left in the site's words."""
+
+    row: LedgerRow
+    days_text: str
+
+
+class LedgerPage(Common):
+    rows: list[LedgerLine]
+    states: tuple[str, ...]
+    """Every state, in the order of the filter's options."""
+    state_counts: dict[str, int]
+    filter_departments: list[tuple[str, str]]
+    """(id, name) of every department that leads or delivers a row, in site.yaml order."""
+
+
+def pages(portfolio: PortfolioStatus) -> list[Page]:
+    rows = ledger_rows(portfolio)
+    names = {d.id: d.name for d in portfolio.site.departments}
+    used = {r.lead_id for r in rows} | {r.owner_id for r in rows}
+    context = LedgerPage(
+        site=portfolio.site,
+        today=portfolio.today,
+        root="",
+        departments=names,
+        section="ledger",
+        rows=[LedgerLine(r, days_text(portfolio.site.language, r.state, r.days)) for r in rows],
+        states=STATES,
+        state_counts={s: sum(1 for r in rows if r.state == s) for s in STATES},
+        filter_departments=[(d.id, d.name) for d in portfolio.site.departments if d.id in used],
+    )
+    return [Page("ledger.html", "ledger.html", context)]
+
+
+# --- the spreadsheet -----------------------------------------------------------------------
+
+XLSX_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("Project ID", "项目编号"),
+    ("Project", "项目"),
+    ("Lead department", "牵头部门"),
+    ("Responsible department", "责任部门"),
+    ("Milestone", "节点"),
+    ("Start", "开始日期"),
+    ("Due", "截止日期"),
+    ("Done", "完成日期"),
+    ("State", "状态"),
+    ("Days left (negative: late)", "剩余天数（负数为逾期）"),
+    ("Weight", "权重"),
+    ("Latest report", "最近报告"),
+)
+"""The spreadsheet's header row, (English, Chinese), in the columns' order."""
+
+SHEET_NAME = ("Ledger", "台账")
+WORKBOOK_TITLE = ("Milestone ledger", "节点台账")
+_MAX_WIDTH = 60
+
+
+def _word(language: str, pair: tuple[str, str]) -> str:
+    return pair[1] if language == "zh-CN" else pair[0]
+
+
+def _width(text: str) -> int:
+    """Display width in Excel's character units: East Asian wide characters count double."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def ledger_xlsx(portfolio: PortfolioStatus) -> bytes:
+    """The ledger as an Excel workbook: real dates, text never read as a formula."""
+    site = portfolio.site
+    language = site.language
+    rows = ledger_rows(portfolio)
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
+    created = dt.datetime.combine(portfolio.today, dt.time(0, 0))
+    workbook.set_properties(
+        {
+            "title": f"{site.title} · {_word(language, WORKBOOK_TITLE)}",
+            "company": site.organization,
+            "created": created,
+        }
+    )
+    header = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+    date = workbook.add_format({"num_format": "yyyy-mm-dd", "valign": "top"})
+    text = workbook.add_format({"valign": "top"})
+    number = workbook.add_format({"num_format": "0", "valign": "top"})
+    decimal = workbook.add_format({"num_format": "0.##", "valign": "top"})
+    sheet = workbook.add_worksheet(_word(language, SHEET_NAME))
+
+    headers = [_word(language, pair) for pair in XLSX_COLUMNS]
+    widths = [_width(h) for h in headers]
+    for col, title in enumerate(headers):
+        sheet.write_string(0, col, title, header)
+
+    def put_text(row: int, col: int, value: str) -> None:
+        sheet.write_string(row, col, value, text)
+        widths[col] = max(widths[col], _width(value))
+
+    def put_date(row: int, col: int, value: dt.date | None) -> None:
+        if value is None:
+            sheet.write_blank(row, col, None, date)
+        else:
+            sheet.write_datetime(row, col, value, date)
+        widths[col] = max(widths[col], 10)
+
+    for n, r in enumerate(rows, start=1):
+        put_text(n, 0, r.project_id)
+        put_text(n, 1, r.project)
+        put_text(n, 2, r.lead)
+        put_text(n, 3, r.owner)
+        put_text(n, 4, r.milestone)
+        put_date(n, 5, r.start)
+        put_date(n, 6, r.due)
+        put_date(n, 7, r.done)
+        put_text(n, 8, state_label(language, r.state))
+        sheet.write_number(n, 9, r.days_signed, number)
+        sheet.write_number(n, 10, r.weight, number if r.weight == int(r.weight) else decimal)
+        put_date(n, 11, r.last_note)
+
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, min(width, _MAX_WIDTH) + 2)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def files(portfolio: PortfolioStatus) -> list[tuple[str, bytes]]:
+    return [("ledger.xlsx", ledger_xlsx(portfolio))]

@@ -1,0 +1,34 @@
+"""The battle map page (挂图作战): every project a row, every milestone a mark.
+
+The geometry lives in :mod:`generator.charts`, shared with the one-row strip and the
+indicator sparklines of the project pages.
+"""
+
+from __future__ import annotations
+
+from generator import context
+from generator.charts import BattleMap, battle_map
+from generator.context import Common, Page
+from generator.status import PortfolioStatus
+
+PATH = "timeline/index.html"
+
+
+class TimelinePage(Common):
+    chart: BattleMap
+    project_count: int
+    milestone_count: int
+
+
+def pages(state: PortfolioStatus) -> list[Page]:
+    page = TimelinePage(
+        **context.common(state, PATH, "timeline"),
+        chart=battle_map(state),
+        project_count=len(state.projects),
+        milestone_count=sum(len(p.milestones) for p in state.projects),
+    )
+    return [Page(PATH, "timeline.html", page)]
+
+
+def files(state: PortfolioStatus) -> list[tuple[str, bytes]]:
+    return []

@@ -1,0 +1,308 @@
+"""The weekly digest (每周汇总): one page per ISO week, and an index of the weeks.
+
+A week runs Monday to Sunday and is named by its ISO year and number (``2026-W48``).
+The digest covers every week from the one of the earliest dated item — a note, a
+completion date, an indicator figure — up to the week of the as-of date, so past
+weeks stay browsable. Each item is put in its week's bucket once; a week's page is
+then built from its own buckets (and the next week's, for what falls due next).
+
+For one week, Monday ``mon`` to Sunday ``sun``:
+
+* completed: milestones done within ``mon..sun`` (for the as-of week, up to today);
+* missed: milestones of active projects due within ``mon..sun`` and not done by their
+  due date — done after it, or not done while the due date has passed;
+* coming week: milestones due within the 7 days after ``sun``, not done by ``sun``;
+* notes dated within the week, by project, then by kind (progress, problem, next, decision);
+* indicators: the latest figure on or before ``sun`` against the latest on or before the
+  Sunday before, with the trend.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Literal
+
+from generator import context
+from generator.context import NOTE_KINDS, Common, Page
+from generator.models import Indicator, Note
+from generator.status import MilestoneStatus, PortfolioStatus, ProjectStatus
+
+WEEK = dt.timedelta(days=7)
+Trend = Literal["up", "down", "flat", "new"]
+
+
+@dataclass(frozen=True)
+class Week:
+    monday: dt.date
+
+    @property
+    def sunday(self) -> dt.date:
+        return self.monday + dt.timedelta(days=6)
+
+    @property
+    def year(self) -> int:
+        return self.monday.isocalendar().year
+
+    @property
+    def number(self) -> int:
+        return self.monday.isocalendar().week
+
+    @property
+    def name(self) -> str:
+        """``2026-W48``: the ISO year (which may differ from the calendar year) and week."""
+        return f"{self.year}-W{self.number:02d}"
+
+    @property
+    def path(self) -> str:
+        return f"weeks/{self.name}/index.html"
+
+
+def week_of(day: dt.date) -> Week:
+    return Week(day - dt.timedelta(days=day.weekday()))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A milestone of a project, as listed in a week."""
+
+    project: ProjectStatus
+    milestone: MilestoneStatus
+
+
+@dataclass(frozen=True)
+class KindNotes:
+    kind: str
+    notes: list[Note]
+
+
+@dataclass(frozen=True)
+class ProjectNotes:
+    project: ProjectStatus
+    kinds: list[KindNotes]
+    """Only the kinds with notes, in the order of :data:`NOTE_KINDS`."""
+
+
+@dataclass(frozen=True)
+class IndicatorChange:
+    project: ProjectStatus
+    indicator: Indicator
+    value: float
+    date: dt.date
+    """The date of ``value``: within the week when a figure was reported that week."""
+    previous: float | None
+    change: float | None
+    trend: Trend
+    reported: bool
+    """Whether a figure is dated within the week."""
+
+
+@dataclass(frozen=True)
+class WeekSummary:
+    week: Week
+    completed: int
+    missed: int
+    coming: int
+    notes: int
+    current: bool
+
+
+class WeekPage(Common):
+    week: Week
+    current: bool
+    """The as-of week: 'completed' counts up to today only."""
+    until: dt.date
+    """The last day counted: the week's Sunday, or today for the as-of week."""
+    completed: list[Entry]
+    missed: list[Entry]
+    coming: list[Entry]
+    coming_start: dt.date
+    coming_end: dt.date
+    notes: list[ProjectNotes]
+    note_count: int
+    indicators: list[IndicatorChange]
+    previous: Week | None
+    next: Week | None
+
+
+class WeeksIndexPage(Common):
+    weeks: list[WeekSummary]
+    """Newest first."""
+
+
+@dataclass(frozen=True)
+class _Buckets:
+    """Every dated item, put once in the bucket of its week (keyed by the week's Monday)."""
+
+    done: dict[dt.date, list[Entry]]
+    due: dict[dt.date, list[Entry]]
+    notes: dict[dt.date, list[tuple[ProjectStatus, Note]]]
+    first: dt.date
+    """The earliest dated item (note, completion, figure), or today with none."""
+
+
+def _buckets(projects: list[ProjectStatus], today: dt.date) -> _Buckets:
+    done: defaultdict[dt.date, list[Entry]] = defaultdict(list)
+    due: defaultdict[dt.date, list[Entry]] = defaultdict(list)
+    notes: defaultdict[dt.date, list[tuple[ProjectStatus, Note]]] = defaultdict(list)
+    first = today
+    for status in projects:
+        data = status.project.data
+        for ms in status.milestones:
+            entry = Entry(status, ms)
+            due[week_of(ms.milestone.due).monday].append(entry)
+            if ms.milestone.done is not None and ms.milestone.done <= today:
+                done[week_of(ms.milestone.done).monday].append(entry)
+                first = min(first, ms.milestone.done)
+        for note in data.notes:
+            notes[week_of(note.date).monday].append((status, note))
+            first = min(first, note.date)
+        first = min([first, *(v.date for i in data.indicators for v in i.values)])
+    return _Buckets(done, due, notes, first)
+
+
+def _weeks(first: dt.date, today: dt.date) -> list[Week]:
+    week, last = week_of(first), week_of(today)
+    weeks = []
+    while week.monday <= last.monday:
+        weeks.append(week)
+        week = Week(week.monday + WEEK)
+    return weeks
+
+
+def _completed(entries: list[Entry]) -> list[Entry]:
+    """The bucket holds completion dates up to today only, so nothing here is ahead of it."""
+    return sorted(entries, key=lambda e: e.milestone.milestone.done or e.milestone.milestone.due)
+
+
+def _missed(entries: list[Entry], today: dt.date) -> list[Entry]:
+    def missed(entry: Entry) -> bool:
+        m = entry.milestone.milestone
+        if entry.project.project.data.status != "active" or m.due >= today:
+            return False
+        return m.done is None or m.done > m.due
+
+    return sorted(filter(missed, entries), key=lambda e: e.milestone.milestone.due)
+
+
+def _coming(entries: list[Entry], sunday: dt.date) -> list[Entry]:
+    def open_at(entry: Entry) -> bool:
+        done = entry.milestone.milestone.done
+        return done is None or done > sunday
+
+    return sorted(filter(open_at, entries), key=lambda e: e.milestone.milestone.due)
+
+
+def _notes(notes: list[tuple[ProjectStatus, Note]]) -> list[ProjectNotes]:
+    """Notes of one week, by project (in id order) and kind, each kind oldest first."""
+    by_project: dict[str, tuple[ProjectStatus, dict[str, list[Note]]]] = {}
+    for status, note in notes:
+        kinds = by_project.setdefault(status.project.id, (status, defaultdict(list)))[1]
+        kinds[note.kind].append(note)
+    return [
+        ProjectNotes(
+            status,
+            [
+                KindNotes(kind, sorted(kinds[kind], key=lambda n: n.date))
+                for kind in NOTE_KINDS
+                if kinds.get(kind)
+            ],
+        )
+        for status, kinds in by_project.values()
+    ]
+
+
+def _indicator_changes(
+    projects: list[ProjectStatus], weeks: list[Week]
+) -> dict[dt.date, list[IndicatorChange]]:
+    """Each indicator's change, week by week: one pass over its sorted figures."""
+    changes: dict[dt.date, list[IndicatorChange]] = {w.monday: [] for w in weeks}
+    for status in projects:
+        for indicator in status.project.data.indicators:
+            values = sorted(indicator.values, key=lambda v: v.date)
+            at = 0
+            before: float | None = None
+            for week in weeks:
+                while at < len(values) and values[at].date <= week.sunday:
+                    at += 1
+                if at:
+                    latest = values[at - 1]
+                    change = None if before is None else round(latest.value - before, 9)
+                    changes[week.monday].append(
+                        IndicatorChange(
+                            project=status,
+                            indicator=indicator,
+                            value=latest.value,
+                            date=latest.date,
+                            previous=before,
+                            change=change,
+                            trend=_trend(change),
+                            reported=latest.date >= week.monday,
+                        )
+                    )
+                    before = latest.value
+    return changes
+
+
+def _trend(change: float | None) -> Trend:
+    if change is None:
+        return "new"
+    if change > 0:
+        return "up"
+    return "down" if change < 0 else "flat"
+
+
+def _week_pages(state: PortfolioStatus) -> tuple[list[WeekPage], list[WeekSummary]]:
+    today = state.today
+    projects = sorted(state.projects, key=lambda p: p.project.id)
+    buckets = _buckets(projects, today)
+    weeks = _weeks(buckets.first, today)
+    indicators = _indicator_changes(projects, weeks)
+    pages: list[WeekPage] = []
+    for i, week in enumerate(weeks):
+        until = min(week.sunday, today)
+        notes = buckets.notes.get(week.monday, [])
+        pages.append(
+            WeekPage(
+                **context.common(state, week.path, "weeks"),
+                week=week,
+                current=week.sunday >= today,
+                until=until,
+                completed=_completed(buckets.done.get(week.monday, [])),
+                missed=_missed(buckets.due.get(week.monday, []), today),
+                coming=_coming(buckets.due.get(week.monday + WEEK, []), week.sunday),
+                coming_start=week.sunday + dt.timedelta(days=1),
+                coming_end=week.sunday + WEEK,
+                notes=_notes(notes),
+                note_count=len(notes),
+                indicators=indicators[week.monday],
+                previous=weeks[i - 1] if i > 0 else None,
+                next=weeks[i + 1] if i + 1 < len(weeks) else None,
+            )
+        )
+    summaries = [
+        WeekSummary(
+            week=p["week"],
+            completed=len(p["completed"]),
+            missed=len(p["missed"]),
+            coming=len(p["coming"]),
+            notes=p["note_count"],
+            current=p["current"],
+        )
+        for p in reversed(pages)
+    ]
+    return pages, summaries
+
+
+def pages(state: PortfolioStatus) -> list[Page]:
+    weeks, summaries = _week_pages(state)
+    index = WeeksIndexPage(**context.common(state, "weeks/index.html", "weeks"), weeks=summaries)
+    return [
+        Page("weeks/index.html", "weeks.html", index),
+        *(Page(w["week"].path, "week.html", w) for w in weeks),
+    ]
+
+
+def files(state: PortfolioStatus) -> list[tuple[str, bytes]]:
+    return []

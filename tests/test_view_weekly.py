@@ -1,0 +1,462 @@
+"""The weekly digest (weeks/) and the departments league table (departments/index.html).
+
+One inline fixture, built as of Wednesday 2026-11-25 (ISO week 2026-W48), whose every
+milestone, note and figure sits at a known place around the week boundaries:
+
+* alpha (active, led by 教务处): milestones completed, done late, missed, due next;
+  notes of every kind in W47, and one each side of the Sunday/Monday boundary;
+* beta (paused, led by 人事处): an open milestone past due, never "missed";
+* gamma (active, led by 人事处 with 科技处 taking part): last note on 2026-10-01.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html as htmllib
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator import pipeline, status
+from generator.context import Page
+from generator.views import weekly
+from tests.conftest import Root, RunResult
+
+Run = Callable[..., RunResult]
+TODAY = dt.date(2026, 11, 25)
+
+SITE = """\
+title: 测试站点
+language: en
+due_soon_days: 14
+stale_after_days: 14
+departments:
+  - id: academic-affairs
+    name: 教务处
+  - id: personnel
+    name: 人事处
+  - id: science-tech
+    name: 科技处
+  - id: finance
+    name: 财务处
+"""
+
+ALPHA = """\
+title: Alpha <b>项目</b>
+lead: academic-affairs
+milestones:
+  - title: On time in W47
+    due: 2026-11-20
+    done: 2026-11-18
+  - title: Late, done in W47
+    due: 2026-11-10
+    done: 2026-11-17
+  - title: Missed in W47
+    due: 2026-11-19
+  - title: Due Tuesday of W48
+    due: 2026-11-24
+  - title: Due Friday of W48
+    due: 2026-11-27
+  - title: Done early on Saturday
+    due: 2026-11-26
+    done: 2026-11-21
+  - title: Done in W48
+    due: 2026-12-01
+    done: 2026-11-24
+  - title: Due in W49
+    due: 2026-12-03
+indicators:
+  - name: Courses
+    values:
+      - {date: 2026-11-13, value: 10}
+      - {date: 2026-11-20, value: 12}
+  - name: Rate
+    unit: "%"
+    values:
+      - {date: 2026-11-22, value: 45}
+      - {date: 2026-11-14, value: 50}
+  - name: Newcomer
+    values:
+      - {date: 2026-11-19, value: 7}
+notes:
+  - date: 2026-11-20
+    kind: decision
+    text: Decided in W47
+  - date: 2026-11-19
+    text: Second progress of W47
+  - date: 2026-11-17
+    kind: next
+    text: Next steps of W47
+  - date: 2026-11-18
+    text: First progress of W47
+  - date: 2026-11-16
+    kind: problem
+    text: "A problem <script>alert(1)</script>"
+  - date: 2026-11-22
+    text: Sunday note
+  - date: 2026-11-23
+    text: Monday note
+"""
+
+BETA = """\
+title: Beta
+lead: personnel
+status: paused
+milestones:
+  - title: Paused past due
+    due: 2026-11-18
+notes:
+  - date: 2026-11-20
+    text: Beta progress of W47
+"""
+
+GAMMA = """\
+title: Gamma
+lead: personnel
+departments: [science-tech]
+milestones:
+  - title: Gamma soon
+    due: 2026-12-01
+    owner: science-tech
+  - title: Gamma later
+    due: 2027-03-01
+notes:
+  - date: 2026-10-01
+    text: Gamma's only note
+"""
+
+
+@pytest.fixture
+def fixture(root: Root) -> Root:
+    root.site(SITE)
+    root.project("alpha", ALPHA)
+    root.project("beta", BETA)
+    root.project("gamma", GAMMA)
+    return root
+
+
+def week_pages(root: Root, today: dt.date = TODAY) -> dict[str, Any]:
+    """The weekly view's page contexts, by output path."""
+    portfolio = pipeline.load_portfolio(root.path, today)
+    state = status.portfolio_status(portfolio.site, portfolio.projects, today)
+    pages: list[Page] = weekly.pages(state)
+    return {p.path: p.context for p in pages}
+
+
+def titles(entries: list[weekly.Entry]) -> list[str]:
+    return [e.milestone.milestone.title for e in entries]
+
+
+def note_texts(page: Any) -> list[str]:
+    return [n.text for group in page["notes"] for kind in group.kinds for n in kind.notes]
+
+
+def build(run: Run, root: Root, today: str = "2026-11-25") -> Path:
+    out = root.path.parent / f"site-{today}"
+    code, _, err = run("build", "--root", root.path, "--out", out, "--today", today)
+    assert code == 0, err
+    return out
+
+
+def text_of(html: str) -> str:
+    """The page's words, tags dropped and spaces folded."""
+    return htmllib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))).strip()
+
+
+# --- weeks ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("day", "name"),
+    [
+        ("2026-11-22", "2026-W47"),  # Sunday ends the week
+        ("2026-11-23", "2026-W48"),  # Monday starts the next
+        ("2026-11-29", "2026-W48"),
+        ("2026-12-31", "2026-W53"),  # 2026 has 53 ISO weeks
+        ("2027-01-01", "2026-W53"),  # a Friday of 2027 still in 2026's last week
+        ("2027-01-03", "2026-W53"),
+        ("2027-01-04", "2027-W01"),
+        ("2025-12-29", "2026-W01"),  # a Monday of 2025 already in 2026's first week
+        ("2025-12-28", "2025-W52"),
+    ],
+)
+def test_week_of(day: str, name: str) -> None:
+    week = weekly.week_of(dt.date.fromisoformat(day))
+    assert week.name == name
+    assert week.path == f"weeks/{name}/index.html"
+    assert week.monday.weekday() == 0 and week.sunday - week.monday == dt.timedelta(days=6)
+
+
+def test_notes_fall_in_their_week_at_the_sunday_monday_boundary(fixture: Root) -> None:
+    pages = week_pages(fixture)
+    assert "Sunday note" in note_texts(pages["weeks/2026-W47/index.html"])
+    assert "Monday note" not in note_texts(pages["weeks/2026-W47/index.html"])
+    assert note_texts(pages["weeks/2026-W48/index.html"]) == ["Monday note"]
+
+
+def test_weeks_run_from_the_earliest_dated_item_to_the_as_of_week(fixture: Root) -> None:
+    pages = week_pages(fixture)
+    # Gamma's note of Thursday 2026-10-01 is the earliest dated item: week 2026-W40.
+    names = [p["week"].name for path, p in pages.items() if path != "weeks/index.html"]
+    assert names == [f"2026-W{n}" for n in range(40, 49)]
+    index = pages["weeks/index.html"]
+    assert [s.week.name for s in index["weeks"]] == [f"2026-W{n}" for n in range(48, 39, -1)]
+    assert [s.current for s in index["weeks"]] == [True] + [False] * 8
+    w48 = pages["weeks/2026-W48/index.html"]
+    assert w48["current"] and w48["until"] == TODAY
+    assert w48["previous"].name == "2026-W47" and w48["next"] is None
+    w40 = pages["weeks/2026-W40/index.html"]
+    assert w40["previous"] is None and w40["next"].name == "2026-W41"
+
+
+def test_no_dated_item_gives_the_as_of_week_alone(root: Root) -> None:
+    root.site(SITE)
+    root.project("alpha", "title: Alpha\nlead: personnel\n")
+    assert list(week_pages(root)) == ["weeks/index.html", "weeks/2026-W48/index.html"]
+
+
+def test_iso_year_edges(root: Root) -> None:
+    root.site(SITE)
+    root.project(
+        "alpha",
+        """\
+        title: Alpha
+        lead: personnel
+        notes:
+          - {date: 2025-12-29, text: First Monday}
+          - {date: 2026-12-31, text: New Year's Eve}
+          - {date: 2027-01-01, text: New Year's Day}
+        """,
+    )
+    pages = week_pages(root, dt.date(2027, 1, 6))
+    paths = list(pages)
+    assert paths[1] == "weeks/2026-W01/index.html"
+    assert paths[-1] == "weeks/2027-W01/index.html"
+    assert len(paths) == 1 + 53 + 1
+    assert not any("2025-W" in p for p in paths)
+    assert note_texts(pages["weeks/2026-W01/index.html"]) == ["First Monday"]
+    assert note_texts(pages["weeks/2026-W53/index.html"]) == ["New Year's Eve", "New Year's Day"]
+    assert note_texts(pages["weeks/2027-W01/index.html"]) == []
+
+
+# --- milestones ----------------------------------------------------------------------------
+
+
+def test_completed_missed_and_coming(fixture: Root) -> None:
+    pages = week_pages(fixture)
+    w46, w47, w48 = (pages[f"weeks/2026-W{n}/index.html"] for n in (46, 47, 48))
+
+    # Completed: by completion date, done-late ones marked by their state.
+    assert titles(w47["completed"]) == [
+        "Late, done in W47",
+        "On time in W47",
+        "Done early on Saturday",
+    ]
+    assert [e.milestone.state for e in w47["completed"]] == ["done-late", "done", "done"]
+    assert titles(w48["completed"]) == ["Done in W48"]
+    assert titles(w46["completed"]) == []
+
+    # Missed: due in the week and not done by then; a paused project's never counts.
+    assert titles(w46["missed"]) == ["Late, done in W47"]
+    assert titles(w47["missed"]) == ["Missed in W47"]
+    assert "Paused past due" not in titles(w47["missed"])
+    # In the as-of week only due dates before today can have been missed.
+    assert titles(w48["missed"]) == ["Due Tuesday of W48"]
+
+    # Coming: due in the 7 days after Sunday and still open at the week's end.
+    assert (w47["coming_start"], w47["coming_end"]) == (
+        dt.date(2026, 11, 23),
+        dt.date(2026, 11, 29),
+    )
+    assert titles(w47["coming"]) == ["Due Tuesday of W48", "Due Friday of W48"]
+    assert titles(w48["coming"]) == ["Gamma soon", "Due in W49"]
+    assert "Paused past due" in titles(w46["coming"])
+
+
+def test_week_page_lists_and_marks(fixture: Root, run: Run) -> None:
+    html = (build(run, fixture) / "weeks/2026-W47/index.html").read_text(encoding="utf-8")
+    text = text_of(html)
+    assert "<h1>Week 47, 2026</h1>" in html
+    assert "November 16, 2026 to November 22, 2026" in text
+    completed = text[
+        text.index("Milestones completed Done late") : text.rindex("Milestones missed")
+    ]
+    assert "Done late Alpha <b>项目</b> — Late, done in W47" in completed
+    assert "done 2026-11-17, due 2026-11-10 · 7 days late" in completed
+    missed = text[text.rindex("Milestones missed") : text.rindex("Due in the coming week")]
+    assert "Overdue Alpha <b>项目</b> — Missed in W47 due 2026-11-19 · 6 days overdue" in missed
+    assert 'href="../../weeks/2026-W46/index.html"' in html
+    assert 'href="../../weeks/2026-W48/index.html"' in html
+    assert 'href="../../projects/alpha/index.html#milestone-3"' in html
+    assert "Alpha &lt;b&gt;项目&lt;/b&gt;" in html and "<b>项目" not in html
+    assert 'href="../../static/weekly.css"' in html
+
+
+# --- notes ---------------------------------------------------------------------------------
+
+
+def test_notes_grouped_by_project_then_kind(fixture: Root) -> None:
+    w47 = week_pages(fixture)["weeks/2026-W47/index.html"]
+    assert [g.project.project.id for g in w47["notes"]] == ["alpha", "beta"]
+    alpha = w47["notes"][0]
+    assert [k.kind for k in alpha.kinds] == ["progress", "problem", "next", "decision"]
+    assert [n.text for n in alpha.kinds[0].notes] == [
+        "First progress of W47",
+        "Second progress of W47",
+        "Sunday note",
+    ]
+    assert [k.kind for k in w47["notes"][1].kinds] == ["progress"]
+    assert w47["note_count"] == 7
+
+
+def test_note_headings_and_escaping(fixture: Root, run: Run) -> None:
+    html = (build(run, fixture) / "weeks/2026-W47/index.html").read_text(encoding="utf-8")
+    headings = re.findall(r"<h[34][^>]*>(?:<a [^>]*>)?([^<]+)", html)
+    assert headings == [
+        "Alpha &lt;b&gt;项目&lt;/b&gt;",
+        "Progress",
+        "Problems",
+        "Next steps",
+        "Decisions",
+        "Beta",
+        "Progress",
+    ]
+    assert "<script>" not in html
+    assert "A problem" in html
+
+
+# --- indicators ----------------------------------------------------------------------------
+
+
+def changes(page: Any) -> dict[str, tuple[float, float | None, float | None, str, bool]]:
+    return {
+        c.indicator.name: (c.value, c.previous, c.change, c.trend, c.reported)
+        for c in page["indicators"]
+    }
+
+
+def test_indicator_change_against_the_previous_sunday(fixture: Root) -> None:
+    pages = week_pages(fixture)
+    assert changes(pages["weeks/2026-W45/index.html"]) == {}
+    assert changes(pages["weeks/2026-W46/index.html"]) == {
+        "Courses": (10, None, None, "new", True),
+        "Rate": (50, None, None, "new", True),
+    }
+    # The Rate figure of Sunday 2026-11-22 belongs to W47.
+    assert changes(pages["weeks/2026-W47/index.html"]) == {
+        "Courses": (12, 10, 2, "up", True),
+        "Rate": (45, 50, -5, "down", True),
+        "Newcomer": (7, None, None, "new", True),
+    }
+    assert changes(pages["weeks/2026-W48/index.html"]) == {
+        "Courses": (12, 12, 0, "flat", False),
+        "Rate": (45, 45, 0, "flat", False),
+        "Newcomer": (7, 7, 0, "flat", False),
+    }
+
+
+def test_trend_arrows_carry_a_text_alternative(fixture: Root, run: Run) -> None:
+    out = build(run, fixture)
+    w47 = (out / "weeks/2026-W47/index.html").read_text(encoding="utf-8")
+    assert '<span class="arrow" aria-hidden="true">▲</span> <span class="vh">Up</span> +2' in w47
+    assert (
+        '<span class="arrow" aria-hidden="true">▼</span> <span class="vh">Down</span> \u22125'
+        in w47
+    )
+    assert "first figure" in w47
+    w48 = (out / "weeks/2026-W48/index.html").read_text(encoding="utf-8")
+    assert w48.count('<span class="arrow" aria-hidden="true">▶</span> unchanged') == 3
+    assert w48.count("(not updated this week)") == 3
+
+
+# --- the index, the home page, the build ---------------------------------------------------
+
+
+def test_weeks_index_and_home_page_link(fixture: Root, run: Run) -> None:
+    out = build(run, fixture)
+    index = (out / "weeks/index.html").read_text(encoding="utf-8")
+    linked = re.findall(r'href="\.\./(weeks/[^"]+/index\.html)"', index)
+    assert linked == [f"weeks/2026-W{n}/index.html" for n in range(48, 39, -1)]
+    row = text_of(index[index.index("2026-W47</a>") : index.index("2026-W46</a>")])
+    assert row.startswith("2026-W47 2026-11-16 to 2026-11-22 3 1 2 7")
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert """<a href="weeks/2026-W48/index.html">This week's digest: 2026-W48</a>""" in home
+    assert all((out / path).is_file() for path in linked)
+
+
+def test_weekly_pages_are_deterministic(fixture: Root, run: Run) -> None:
+    first = build(run, fixture)
+    again = fixture.path.parent / "again"
+    assert run("build", "--root", fixture.path, "--out", again, "--today", "2026-11-25")[0] == 0
+    for path in sorted((first / "weeks").rglob("*.html")):
+        assert path.read_bytes() == (again / path.relative_to(first)).read_bytes(), path
+
+
+def test_weekly_pages_in_chinese(fixture: Root, run: Run) -> None:
+    fixture.site(SITE.replace("language: en", "language: zh-CN"))
+    out = build(run, fixture)
+    html = (out / "weeks/2026-W47/index.html").read_text(encoding="utf-8")
+    assert "<h1>2026 年第 47 周</h1>" in html
+    for words in (
+        "完成的节点",
+        "未按期完成的节点",
+        "下周到期",
+        "存在问题",
+        "决定事项",
+        "上升",
+        "下降",
+    ):
+        assert words in html
+    assert "本周汇总：2026-W48" in (out / "index.html").read_text(encoding="utf-8")
+
+
+# --- departments league --------------------------------------------------------------------
+
+
+def league(out: Path) -> tuple[list[str], list[list[str]]]:
+    html = (out / "departments/index.html").read_text(encoding="utf-8")
+    section = html[html.index('<section class="league-warnings"') : html.index("</section>")]
+    warnings = re.findall(r"<li><a [^>]*>([^<]+)</a></li>", section)
+    body = html[html.index("<tbody>") : html.index("</tbody>")]
+    rows = [text_of(r).split(" ") for r in re.findall(r"<tr.*?</tr>", body, re.S)]
+    return warnings, rows
+
+
+def test_league_table_puts_those_falling_behind_first(fixture: Root, run: Run) -> None:
+    warnings, rows = league(build(run, fixture))
+    # name, led, joined, overdue, due soon, done late, days since the last note
+    assert rows == [
+        ["教务处", "1", "0", "2", "2", "1", "2"],
+        ["科技处", "0", "1", "0", "1", "0", "55"],
+        ["人事处", "2", "0", "0", "0", "0", "5"],
+        ["财务处", "0", "0", "0", "0", "0", "—"],
+    ]
+    assert warnings == ["教务处: 2 overdue milestones", "科技处: last report 55 days ago"]
+
+
+def test_league_warning_lines_in_chinese(root: Root, run: Run) -> None:
+    root.site(SITE.replace("language: en", "language: zh-CN"))
+    root.project(
+        "alpha",
+        """\
+        title: Alpha
+        lead: academic-affairs
+        milestones:
+          - {title: One, due: 2026-11-01}
+          - {title: Two, due: 2026-11-02, owner: 教务处}
+          - {title: Three, due: 2026-11-03, owner: personnel}
+        notes:
+          - {date: 2026-11-05, text: Old news}
+        """,
+    )
+    root.project("beta", "title: Beta\nlead: finance\n")
+    warnings, rows = league(build(run, root))
+    assert warnings == [
+        "教务处：2 个节点逾期，最近报告已 20 天",
+        "人事处：1 个节点逾期",
+        "财务处：尚无报告",
+    ]
+    assert [r[0] for r in rows] == ["教务处", "人事处", "财务处", "科技处"]

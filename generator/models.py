@@ -71,7 +71,7 @@ def _ident(value: str) -> str:
 def _timezone(value: str) -> str:
     try:
         zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # "Asia" is a folder
         raise PydanticCustomError("bad_timezone", "unknown zone", {"value": value}) from None
     return value
 

@@ -14,7 +14,7 @@ import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import context, render, status, views, write
+from generator import context, render, search, status, views, write
 from generator.diagnostics import Diagnostic, InputError, errors_only, make
 from generator.loader import Document, load_bytes
 from generator.models import SiteConfig
@@ -51,9 +51,11 @@ class BuildError(InputError):
 
 
 def build_site(root: Path, out: Path, today: dt.date, theme: Path = THEME) -> BuildResult:
+    write.check_destination(out, protected=(root, root / PROJECTS_DIR, theme))
     portfolio = load_portfolio(root, today)
     state = status.portfolio_status(portfolio.site, portfolio.projects, today)
-    pages = context.build_pages(state) + [p for view in views.ALL for p in view.pages(state)]
+    pages = context.build_pages(state) + search.pages(state)
+    pages += [p for view in views.ALL for p in view.pages(state)]
     language = portfolio.site.language
     files = itertools.chain(
         render.render_pages(pages, theme, language),
@@ -62,7 +64,9 @@ def build_site(root: Path, out: Path, today: dt.date, theme: Path = THEME) -> Bu
         *(view.files(state) for view in views.ALL),
         render.static_files(theme),
     )
-    count = write.write_site(out, files)
+    count = write.write_site(
+        out, files, finish=lambda staging: search.build_index(staging, language)
+    )
     return BuildResult(state, count, portfolio.warnings)
 
 
@@ -102,7 +106,7 @@ def today_in_site_zone(root: Path) -> dt.date:
         zone = "Asia/Shanghai"
     try:
         tz = zoneinfo.ZoneInfo(zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         tz = zoneinfo.ZoneInfo("UTC")
     return dt.datetime.now(tz).date()
 

@@ -24,6 +24,34 @@ class UnsafePath(ValueError):
     """An output path that would land outside the output folder."""
 
 
+class UnsafeDestination(ValueError):
+    """An output folder that must not be replaced by a built site."""
+
+
+MARKER = "data.json"
+"""Every built site has it; a non-empty folder without it is not one of ours."""
+
+
+def check_destination(out: Path, protected: Iterable[Path]) -> None:
+    """Refuse an output folder whose replacement would destroy sources or other files.
+
+    The site replaces its output folder wholesale, so the folder must not be (or hold)
+    the project root, the projects or the theme, and if it already exists with content
+    it must be a site built before.
+    """
+    target = out.absolute().resolve()
+    for place in protected:
+        place = place.absolute().resolve()
+        if place.is_relative_to(target):
+            raise UnsafeDestination(f"{out} is or contains {place}")
+    if not target.exists():
+        return
+    if not target.is_dir() or (any(target.iterdir()) and not (target / MARKER).is_file()):
+        raise UnsafeDestination(
+            f"{out} is not empty and is not a site built before (it has no {MARKER})"
+        )
+
+
 def safe_relative(path: str) -> PurePosixPath:
     rel = PurePosixPath(path)
     if rel.is_absolute() or not rel.parts or any(p in ("..", "", ".") for p in rel.parts):

@@ -447,6 +447,7 @@ def test_a_killed_build_leaves_the_previous_site(root: Root) -> None:
     out = root.path / "_site"
     (out / "projects").mkdir(parents=True)
     (out / "index.html").write_text("published", encoding="utf-8")
+    (out / "data.json").write_text("{}", encoding="utf-8")
     before = snapshot(out)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     command = [sys.executable, "-m", "generator", "build", "--root", str(root.path),
@@ -469,3 +470,17 @@ def test_a_killed_build_leaves_the_previous_site(root: Root) -> None:
                     "--today", "2026-11-25"], env=env, check=True, capture_output=True)
     assert (out / "projects" / "p00" / "index.html").exists()
     assert sorted(p.name for p in root.path.iterdir()) == ["_site", "projects", "site.yaml"]
+
+
+def test_an_output_folder_that_is_not_a_site_is_never_replaced(run: Run, root: Root) -> None:
+    root.project("p", MINIMAL_PROJECT)
+    documents = root.path / "documents"
+    documents.mkdir()
+    (documents / "report.docx").write_bytes(b"precious")
+    code, _out, err = run("build", "--root", root.path, "--out", documents, "--today", "2026-11-25")
+    assert code == 2
+    assert "is not empty and is not a site built before (it has no data.json)" in err
+    assert (documents / "report.docx").read_bytes() == b"precious"
+    code, _out, err = run("build", "--root", root.path, "--out", root.path / "projects",
+                          "--today", "2026-11-25")
+    assert code == 2 and (root.path / "projects" / "p.yaml").is_file()

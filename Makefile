@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 OUT    ?= _site
 
-.PHONY: site test lint typecheck unit browser-deps check clean fuzz
+.PHONY: site test lint typecheck unit browser-deps apt-deps check clean fuzz
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,13 +29,42 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(PY) -m mypy generator
 
-unit: $(VENV)/.installed-test
+# Tools for tests/browser, each installed only when missing. From Debian: headless Chromium
+# with a CJK font (Playwright's own browser download is never used), Java for the Nu HTML
+# Checker, Node's npm. From npm, pinned by package-lock.json into node_modules/ (git-ignored):
+# axe-core and vnu-jar (its install script, which would fetch a Java, is not run).
+# CI runs `make test` as root on a fresh machine. Without root nothing comes from apt: the
+# browser tests then skip and say what is missing (under CI=true they fail instead).
+browser-deps: node_modules/.installed
+
+apt-deps:
+	@missing=""; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "apt-get install$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else \
+	  echo "browser-deps: missing$$missing; install them as root (apt-get install)"; \
+	fi
+
+node_modules/.installed: package.json package-lock.json | apt-deps
+	@if command -v npm >/dev/null; then \
+	  npm ci --ignore-scripts --no-audit --no-fund && touch $@; \
+	else \
+	  echo "browser-deps: npm is missing, so axe-core and vnu are not installed"; \
+	fi
+
+unit: $(VENV)/.installed-test browser-deps
 	$(PY) -m pytest
 
 test: lint typecheck unit
 
 clean:
-	rm -rf $(OUT) .cache .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(OUT) .cache .pytest_cache .mypy_cache .ruff_cache test-artifacts
 
 # A long property-based fuzzing run of the loader and validator (100,000 inputs per property).
 fuzz: $(VENV)/.installed-test

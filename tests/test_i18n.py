@@ -1,0 +1,96 @@
+"""Language: ``language`` in site.yaml chooses the site's own words and date format.
+
+The repository's site is built twice from a temporary copy, once in each language, and
+every generated HTML page is checked for its ``<html lang>``; a few of the theme's words
+and the "as of" date are checked in the translation of each.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, RunResult
+
+Run = Callable[..., RunResult]
+TODAY = "2026-11-25"
+
+EXPECTED = {
+    "zh-CN": {
+        "lead": "牵头部门",
+        "as_of": "截至 2026年11月25日",
+        "nav": ">项目总览</a>",
+        "search": ">搜索</h1>",
+        "pagefind": "zh-cn",
+    },
+    "en": {
+        "lead": "Lead department",
+        "as_of": "As of November 25, 2026",
+        "nav": ">Portfolio</a>",
+        "search": ">Search</h1>",
+        "pagefind": "en",
+    },
+}
+OTHER = {"zh-CN": "en", "en": "zh-CN"}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """Language → the repository's site built in that language (once per module)."""
+    from generator.cli import main
+
+    sites: dict[str, Path] = {}
+
+    def build(language: str) -> Path:
+        if language not in sites:
+            base = tmp_path_factory.mktemp(f"site-{language}")
+            root = base / "root"
+            root.mkdir()
+            shutil.copytree(REPO / "projects", root / "projects")
+            text = (REPO / "site.yaml").read_text(encoding="utf-8")
+            text, found = re.subn(r"(?m)^language: .*$", f"language: {language}", text)
+            assert found == 1, "site.yaml has one language line"
+            (root / "site.yaml").write_text(text, encoding="utf-8")
+            out = base / "site"
+            code = main(["build", "--root", str(root), "--out", str(out), "--today", TODAY])
+            assert code == 0
+            sites[language] = out
+        return sites[language]
+
+    return build
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_every_page_declares_the_language_and_dates_in_it(
+    language: str, built: Callable[[str], Path]
+) -> None:
+    out = built(language)
+    pages = sorted(out.rglob("*.html"))
+    assert len(pages) > 10
+    texts = {page.relative_to(out).as_posix(): page.read_text(encoding="utf-8") for page in pages}
+    assert [name for name, html in texts.items() if f'<html lang="{language}">' not in html] == []
+    as_of = EXPECTED[language]["as_of"]
+    assert [name for name, html in texts.items() if as_of not in html] == [], "the as-of date"
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_words_and_dates_are_in_the_language(language: str, built: Callable[[str], Path]) -> None:
+    out = built(language)
+    words, other = EXPECTED[language], EXPECTED[OTHER[language]]
+    home = (out / "index.html").read_text(encoding="utf-8")
+    project = (out / "projects" / "first-class-majors" / "index.html").read_text(encoding="utf-8")
+    search = (out / "search.html").read_text(encoding="utf-8")
+
+    for page in (home, project):
+        assert words["lead"] in page
+        assert other["lead"] not in page
+    for page in (home, project, search):
+        assert words["as_of"] in page
+        assert other["as_of"] not in page
+        assert words["nav"] in page
+    assert words["search"] in search
+    assert list((out / "pagefind").glob(f"pagefind.{words['pagefind']}_*.pf_meta"))

@@ -1,0 +1,118 @@
+"""Search: the index is built by Pagefind's extended binary as part of ``build``.
+
+The index is built on the staging folder before the swap, so a failed index build
+leaves the published site as it was; two builds of the same input are byte-identical,
+index included. Finding a Chinese word in Chromium is tests/browser/test_pages.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from generator import search
+from tests.conftest import REPO, RunResult
+
+Run = Callable[..., RunResult]
+TODAY = "2026-11-25"
+
+
+def repo_root(tmp_path: Path) -> Path:
+    """A copy of the repository's own site.yaml and projects/."""
+    root = tmp_path / "root"
+    root.mkdir()
+    shutil.copy(REPO / "site.yaml", root / "site.yaml")
+    shutil.copytree(REPO / "projects", root / "projects")
+    return root
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Relative path → SHA-256 of every file under ``folder``."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_build_writes_the_index_and_the_search_page(tmp_path: Path, run: Run) -> None:
+    out = tmp_path / "site"
+    code, _, err = run("build", "--root", repo_root(tmp_path), "--out", out, "--today", TODAY)
+    assert code == 0, err
+    bundle = out / "pagefind"
+    for name in ("pagefind.js", "pagefind-ui.js", "pagefind-ui.css", "pagefind-entry.json"):
+        assert (bundle / name).is_file(), name
+    assert list(bundle.glob("index/zh-cn_*.pf_index")), "one index, in the site's language"
+    page = (out / "search.html").read_text(encoding="utf-8")
+    assert '<script src="pagefind/pagefind-ui.js"></script>' in page
+    assert '<script src="static/search.js"></script>' in page
+    assert 'id="search-status"' in page, "the message shown with JavaScript off"
+    project = (out / "projects" / "first-class-majors" / "index.html").read_text(encoding="utf-8")
+    assert '<main id="main" data-pagefind-body>' in project
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert "data-pagefind-body" not in home, "only project and department pages are indexed"
+    assert '<a href="search.html">搜索</a>' in home
+
+
+def test_two_builds_are_byte_identical(tmp_path: Path, run: Run) -> None:
+    root = repo_root(tmp_path)
+    first, second = tmp_path / "one", tmp_path / "two" / "elsewhere"
+    for out in (first, second):
+        code, _, err = run("build", "--root", root, "--out", out, "--today", TODAY)
+        assert code == 0, err
+    a, b = snapshot(first), snapshot(second)
+    assert any(name.startswith("pagefind/index/") for name in a)
+    assert a.keys() == b.keys()
+    assert [n for n in a if a[n] != b[n]] == []
+
+
+def test_a_failed_index_build_leaves_the_published_site_untouched(
+    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, out = repo_root(tmp_path), tmp_path / "site"
+    code, _, err = run("build", "--root", root, "--out", out, "--today", TODAY)
+    assert code == 0, err
+    before = snapshot(out)
+
+    failing = tmp_path / "pagefind-that-fails"
+    failing.write_text("#!/bin/sh\necho 'index exploded' >&2\nexit 3\n", encoding="utf-8")
+    failing.chmod(0o755)
+    monkeypatch.setattr(search, "executable", lambda: failing)
+    code, _, err = run("build", "--root", root, "--out", out, "--today", "2026-12-01")
+
+    assert code == 1
+    assert "Pagefind failed (exit 3): index exploded" in err
+    assert snapshot(out) == before
+    assert sorted(p.name for p in out.parent.iterdir()) == sorted(["root", "site", failing.name]), (
+        "no staging folder is left behind"
+    )
+
+
+def test_without_the_extended_build_the_build_says_what_to_install(
+    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "pagefind_bin_extended", None)  # import fails
+    code, _, err = run("build", "--root", repo_root(tmp_path), "--out", tmp_path / "site")
+    assert code == 1
+    assert "pip install 'pagefind[extended]'" in err
+    assert not (tmp_path / "site").exists()
+
+
+def test_pagefind_settings_from_the_environment_are_ignored(
+    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stray PAGEFIND_* variable cannot move or change the index."""
+    monkeypatch.setenv("PAGEFIND_OUTPUT_SUBDIR", "elsewhere")
+    monkeypatch.setenv("PAGEFIND_ROOT_SELECTOR", "footer")
+    out = tmp_path / "site"
+    code, _, err = run("build", "--root", repo_root(tmp_path), "--out", out, "--today", TODAY)
+    assert code == 0, err
+    assert (out / "pagefind" / "pagefind-ui.js").is_file()
+    assert not (out / "elsewhere").exists()
+    assert "PAGEFIND_OUTPUT_SUBDIR" in os.environ  # the build's own process is unchanged

@@ -9,14 +9,19 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from generator import pipeline, render, report
+from generator import pipeline, render, report, scaffold, schema, serve, write
+from generator.models import SiteConfig
 
 
 def _date(text: str) -> dt.date:
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError(text)
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date in the form YYYY-MM-DD") from None
@@ -72,6 +77,9 @@ def _parser() -> argparse.ArgumentParser:
         default="error",
         help="exit 1 on invalid input only (error) or also when a milestone is overdue (overdue)",
     )
+    _serve_parser(commands, common)
+    _schema_parser(commands)
+    _new_parser(commands)
     return parser
 
 
@@ -86,6 +94,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"progress-site: error: --root {root} is not a folder", file=sys.stderr)
         return 2
     root = root.absolute()
+    if args.command == "serve":
+        return _serve(root, args.port, args.today, args.lang)
+    if args.command == "schema":
+        return _schema(root, args.out, args.check)
+    if args.command == "new":
+        return _new(root, args.id, args.title, args.lead)
     today: dt.date = args.today or pipeline.today_in_site_zone(root)
     lang: str = args.lang or pipeline.site_language(root)
     if args.command == "build":
@@ -103,6 +117,9 @@ def _build(root: Path, out: Path, today: dt.date, lang: str) -> int:
     except render.ThemeError as exc:
         print(report.theme_failed(exc, lang), file=sys.stderr)
         return 1
+    except write.UnsafeDestination as exc:
+        print(f"progress-site: error: refusing to build into {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(report.write_failed(exc, lang), file=sys.stderr)
         return 1
@@ -120,6 +137,176 @@ def _check(root: Path, today: dt.date, lang: str, fmt: str, fail_on: str) -> int
     report.emit_check(fmt, lang, warnings, state, _summary_path())
     if fail_on == "overdue" and report.overdue(state):
         return 1
+    return 0
+
+
+def _serve_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: Callable[[argparse.ArgumentParser], None],
+) -> None:
+    sub = commands.add_parser(
+        "serve",
+        help="live preview: build, serve on 127.0.0.1 and rebuild on every change",
+    )
+    common(sub)
+    sub.add_argument(
+        "--port",
+        type=_port,
+        default=serve.DEFAULT_PORT,
+        help=f"port on 127.0.0.1 (default: {serve.DEFAULT_PORT}; 0 picks a free one)",
+    )
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number (0-65535)")
+    return value
+
+
+def _serve(root: Path, port: int, today: dt.date | None, lang: str | None) -> int:
+    """Serve until Ctrl-C; ``today`` and ``lang`` left out follow the clock and the site."""
+    words = lang or pipeline.site_language(root)
+    preview = serve.Preview(root, port=port, today=today, lang=lang)
+    try:
+        try:
+            preview.start()
+        except write.UnsafeDestination as exc:
+            print(f"progress-site: error: refusing to build into {exc}", file=sys.stderr)
+            return 2
+        except OSError as exc:
+            print(f"progress-site: error: cannot serve: {exc}", file=sys.stderr)
+            return 1
+        print(serve.serving_line(preview, words), flush=True)
+        preview.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        preview.close()
+    print(serve.stopped_line(words), flush=True)
+    return 0
+
+
+# --- schema: JSON Schemas for editors ---------------------------------------------------
+
+
+def _schema_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of project files, write both schemas (--out), "
+        "or validate the files against them (--check)",
+    )
+    sub.add_argument(
+        "--root",
+        type=Path,
+        default=Path("."),
+        help="folder holding site.yaml and projects/ (default: .)",
+    )
+    mode = sub.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help=f"write {schema.PROJECT_SCHEMA} and {schema.SITE_SCHEMA} into this folder",
+    )
+    mode.add_argument(
+        "--check",
+        action="store_true",
+        help=f"check that {schema.SCHEMA_DIR}/ is current and that site.yaml and every "
+        "project file match the schema (needs the jsonschema package)",
+    )
+
+
+def _schema(root: Path, out: Path | None, check: bool) -> int:
+    site, problems = schema.load_site(root)
+    if site is None:
+        lang = pipeline.site_language(root)
+        report.print_diagnostics(problems, lang, sys.stderr)
+        print(report.failed_line(len(problems), lang), file=sys.stderr)
+        return 1
+    if check:
+        return _schema_check(root, site)
+    if out is None:
+        sys.stdout.write(schema.dumps(schema.project_schema(site)))
+        return 0
+    try:
+        written = schema.write_schemas(site, out)
+    except OSError as exc:
+        print(
+            f"progress-site: error: cannot write to {out}: {exc.strerror or exc}", file=sys.stderr
+        )
+        return 1
+    for path in written:
+        print(path)
+    return 0
+
+
+def _schema_check(root: Path, site: SiteConfig) -> int:
+    lang = site.language
+    try:
+        count, problems = schema.validate_files(root, site)
+    except ImportError:
+        print(f"progress-site: error: {schema.check_word('no_jsonschema', lang)}", file=sys.stderr)
+        return 1
+    problems = sorted(schema.stale_files(root, site) + problems)
+    for problem in problems:
+        print(problem.format(), file=sys.stderr)
+    if problems:
+        print(schema.check_word("failed", lang, n=len(problems)), file=sys.stderr)
+        return 1
+    print(schema.check_word("ok", lang, n=count))
+    return 0
+
+
+# --- new: a new project file -------------------------------------------------------------
+
+
+def _new_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub = commands.add_parser(
+        "new",
+        help="write projects/ID.yaml, a new project file with every field explained",
+    )
+    sub.add_argument(
+        "id",
+        metavar="ID",
+        help="the project's id and file name: lowercase a-z, digits and hyphens, "
+        "starting with a letter or digit (for example first-class-majors)",
+    )
+    sub.add_argument(
+        "--root",
+        type=Path,
+        default=Path("."),
+        help="folder holding site.yaml and projects/ (default: .)",
+    )
+    sub.add_argument("--title", default=None, help="the project's name")
+    sub.add_argument(
+        "--lead",
+        default=None,
+        help="the lead department: an id or name from site.yaml (default: the first one)",
+    )
+
+
+def _new(root: Path, project_id: str, title: str | None, lead: str | None) -> int:
+    lang = pipeline.site_language(root)
+    try:
+        scaffold.check_id(project_id, lang)  # a usage error comes before reading site.yaml
+        site, problems = schema.load_site(root)
+        if site is None:
+            report.print_diagnostics(problems, lang, sys.stderr)
+            print(report.failed_line(len(problems), lang), file=sys.stderr)
+            return 1
+        today = pipeline.today_in_site_zone(root)
+        path = scaffold.create_project(root, site, project_id, today, title, lead)
+    except scaffold.NewProjectError as exc:
+        prog = "progress-site new" if exc.exit_code == 2 else "progress-site"
+        print(f"{prog}: error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    file = path.relative_to(root).as_posix()
+    print(scaffold.word("written", site.language, file=file))
+    print(scaffold.word("next", site.language, file=file))
     return 0
 
 

@@ -1,0 +1,491 @@
+"""Live preview: build into a private folder, serve it on 127.0.0.1, rebuild on change.
+
+:class:`Preview` ties three parts together:
+
+* **Watchers.** Two background threads run :func:`watchfiles.watch`: one over
+  ``projects/`` and the theme folder (recursive), one over the root folder alone
+  (not recursive, only ``site.yaml`` counts — watching the folder, not the file,
+  survives editors that save by renaming a new file over the old one, and does not
+  descend into ``.venv`` or ``node_modules``). Each batch of changes a watcher reports
+  marks the site as out of date.
+* **The builder.** One thread waits for that mark, clears it and rebuilds with
+  :func:`generator.pipeline.build_site` (which swaps the finished site in at once).
+  Changes that arrive during a build are folded into a single next build.
+* **The server.** :class:`http.server.ThreadingHTTPServer` on 127.0.0.1 serves the
+  site folder. Every HTML response carries a small script that polls ``/__reload``
+  (the build counter) each second and reloads the page when the counter moves. When
+  the last build failed, every path answers with the error page instead of the stale
+  site (HTTP 500, so ``curl --fail``, link checkers and scripts can tell a broken
+  build from a page; a browser shows the body all the same).
+
+**No change is missed.** :meth:`Preview.start` waits until both watchers are
+registered with the operating system before the first build and before the server
+answers anything: a watcher thread signals *ready* on the first value its
+``watch`` generator yields (``yield_on_timeout`` makes it yield an empty batch after
+``rust_timeout`` ms even when nothing changed), and ``watch`` only yields once its
+native watcher is constructed, which registers every path synchronously; changes from
+then on are buffered by the watcher until the thread collects them. A change made
+after the start line is printed therefore always leads to a rebuild.
+
+The reload script is added while serving and never written to disk: ``build`` output
+never contains it. Requests are confined to the site folder (``translate_path`` drops
+``..``, and the resolved file must lie inside the folder) and answered only for the
+host names 127.0.0.1 and localhost, so a web page cannot read the preview through DNS
+rebinding. A ``projects/`` folder that does not exist at start is not watched (the
+error page says it is missing; restart after creating it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import html
+import http.server
+import os
+import sys
+import threading
+import traceback
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from generator import pipeline, render, report, write
+
+if TYPE_CHECKING:
+    import watchfiles
+
+HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+SITE_DIR = Path(".cache") / "serve-site"
+"""Where, under the root, the preview is built (``.cache/`` is git-ignored)."""
+RELOAD_PATH = "/__reload"
+RELOAD_MARKER = "data-progress-site-live-reload"
+"""An attribute on the injected script tag; tests look for it."""
+POLL_MS = 1000
+READY_TIMEOUT_SECONDS = 30.0
+_WATCH_TIMEOUT_MS = 200
+_HTML_SUFFIXES = (".html", ".htm")
+_LOCAL_NAMES = {HOST, "localhost"}
+
+_WORDS: dict[str, tuple[str, str]] = {
+    "title": ("The site could not be built", "站点无法构建"),
+    "hint": (
+        "Fix the file and save it: this page reloads by itself.",
+        "修改文件并保存后，本页会自动刷新。",
+    ),
+    "serving": (
+        "serving the live preview at {url} (built into {out}); press Ctrl-C to stop",
+        "实时预览：{url}（构建到 {out}）；按 Ctrl-C 停止",
+    ),
+    "rebuilt": ("rebuilt ({files} files)", "已重新构建（{files} 个文件）"),
+    "theme": (
+        "the theme failed to render; nothing was written",
+        "主题模板渲染失败；未写入任何文件",
+    ),
+    "write": (
+        "the site could not be written; the preview shows this page instead",
+        "无法写入站点；预览改为显示本页",
+    ),
+    "internal": (
+        "internal error while building: {error}",
+        "构建时发生内部错误：{error}",
+    ),
+    "stopped": ("stopped", "已停止"),
+}
+
+
+def word(key: str, lang: str, **args: object) -> str:
+    en, zh = _WORDS[key]
+    return (zh if lang == "zh-CN" else en).format(**args)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The outcome of the latest build: ``problems`` is ``None`` when the site is good."""
+
+    generation: int
+    language: str
+    problems: tuple[str, ...] | None = None
+    headline: str = ""
+
+
+# --- what the browser gets ---------------------------------------------------------------
+
+
+def reload_script(generation: int) -> str:
+    """The live-reload snippet: polls :data:`RELOAD_PATH`, reloads when the counter moves."""
+    return (
+        f"<script {RELOAD_MARKER}>"
+        "(function(){"
+        f'var seen="{generation}";'
+        "function again(){setTimeout(poll," + str(POLL_MS) + ");}"
+        "function poll(){"
+        f'fetch("{RELOAD_PATH}",{{cache:"no-store"}})'
+        ".then(function(r){return r.ok?r.text():seen;})"
+        ".then(function(now){if(now.trim()!==seen){location.reload();}else{again();}})"
+        ".catch(again);}"
+        "again();})();"
+        "</script>\n"
+    )
+
+
+def inject(page: bytes, generation: int) -> bytes:
+    """``page`` with the reload script just before its last ``</body>`` (or at the end)."""
+    script = reload_script(generation).encode("utf-8")
+    at = page.lower().rfind(b"</body>")
+    if at < 0:
+        return page + script
+    return page[:at] + script + page[at:]
+
+
+def error_page(snapshot: Snapshot) -> bytes:
+    """The page shown for every HTML path while the latest build has failed."""
+    lang = snapshot.language
+    items = "\n".join(
+        f"<li><code>{html.escape(line)}</code></li>" for line in snapshot.problems or ()
+    )
+    title = html.escape(word("title", lang))
+    text = f"""<!DOCTYPE html>
+<html lang="{html.escape(lang)}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body {{ font: 16px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 60rem;
+  padding: 0 1rem; color: #1a1a1a; }}
+h1 {{ color: #a40000; font-size: 1.5rem; }}
+ul {{ padding-left: 1.2rem; }}
+li {{ margin: .4rem 0; }}
+code {{ white-space: pre-wrap; word-break: break-word; }}
+</style>
+</head>
+<body>
+<main>
+<h1>{title}</h1>
+<p>{html.escape(snapshot.headline)}</p>
+<ul class="problems">
+{items}
+</ul>
+<p>{html.escape(word("hint", lang))}</p>
+</main>
+{reload_script(snapshot.generation)}</body>
+</html>
+"""
+    return text.encode("utf-8")
+
+
+def error_text(snapshot: Snapshot) -> bytes:
+    """The same problems as plain text, for paths that are not pages."""
+    lines = [snapshot.headline, *(snapshot.problems or ())]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _is_page(url_path: str) -> bool:
+    last = url_path.rsplit("/", 1)[-1]
+    return not last or last.lower().endswith(_HTML_SUFFIXES) or "." not in last
+
+
+# --- the preview -------------------------------------------------------------------------
+
+
+class Preview:
+    """Watch, build and serve one root folder. ``start`` → ``serve_forever`` → ``close``."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        port: int = DEFAULT_PORT,
+        today: dt.date | None = None,
+        lang: str | None = None,
+        theme: Path = pipeline.THEME,
+        out: Path | None = None,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        self.root = root.absolute()
+        self.theme = theme.absolute()
+        self.site_dir = (out or self.root / SITE_DIR).absolute()
+        self._port = port
+        self._today = today
+        self._lang = lang
+        self._log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+        self._lock = threading.Lock()
+        self._snapshot = Snapshot(0, lang or pipeline.site_language(self.root))
+        self._stop = threading.Event()
+        self._pending = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._server: http.server.ThreadingHTTPServer | None = None
+        self._serving = False
+
+    # -- lifecycle --
+
+    def start(self) -> None:
+        """Bind, start watching (and wait until the watchers are live), build once.
+
+        Raises :class:`OSError` when the port cannot be bound or a watcher cannot start,
+        :class:`generator.write.UnsafeDestination` when the site folder may not be
+        replaced. Nothing is answered before this returns: the socket listens, but
+        requests wait in its backlog until :meth:`serve_forever`.
+        """
+        protected = (self.root, self.root / pipeline.PROJECTS_DIR, self.theme)
+        write.check_destination(self.site_dir, protected=protected)
+        handler = functools.partial(_Handler, preview=self, directory=str(self.site_dir))
+        self._server = http.server.ThreadingHTTPServer((HOST, self._port), handler)
+        self._server.daemon_threads = True
+        try:
+            self._start_watchers()
+            self.rebuild()
+            builder = threading.Thread(target=self._build_loop, name="serve-build", daemon=True)
+            builder.start()
+            self._threads.append(builder)
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the preview has not started")
+        return f"http://{HOST}:{self._server.server_address[1]}/"
+
+    def serve_forever(self) -> None:
+        if self._server is None:
+            raise RuntimeError("the preview has not started")
+        self._serving = True
+        try:
+            self._server.serve_forever(poll_interval=0.25)
+        finally:
+            self._serving = False
+
+    def close(self) -> None:
+        """Stop serving, watching and building; safe to call more than once."""
+        self._stop.set()
+        self._pending.set()
+        if self._server is not None:
+            if self._serving:
+                self._server.shutdown()
+            self._server.server_close()
+        for thread in self._threads:
+            if thread is not threading.current_thread():
+                thread.join(timeout=10)
+
+    # -- state --
+
+    def snapshot(self) -> Snapshot:
+        with self._lock:
+            return self._snapshot
+
+    def rebuild(self) -> Snapshot:
+        """Build once and publish the outcome; the counter moves on success and failure."""
+        today = self._today or pipeline.today_in_site_zone(self.root)
+        problems: tuple[str, ...] | None = None
+        headline = ""
+        try:
+            result = pipeline.build_site(self.root, self.site_dir, today, self.theme)
+        except pipeline.BuildError as exc:
+            lang = self._lang or exc.language
+            problems = tuple(d.format(lang) for d in exc.diagnostics)
+            headline = report.failed_line(len(exc.diagnostics), lang)
+        except render.ThemeError as exc:
+            lang = self._language()
+            problems = (f"{exc.file}:{exc.line}: {exc.message} ({exc.page})",)
+            headline = word("theme", lang)
+        except (OSError, write.UnsafeDestination) as exc:
+            lang = self._language()
+            problems = (str(exc),)
+            headline = word("write", lang)
+        except Exception as exc:  # a bug in the generator: show it and keep serving
+            lang = self._language()
+            traceback.print_exc(file=sys.stderr)
+            problems = (f"{type(exc).__name__}: {exc}",)
+            headline = word("internal", lang, error=type(exc).__name__)
+        else:
+            lang = self._lang or result.status.site.language
+            for warning in result.warnings:
+                self._log(warning.format(lang))
+            headline = word("rebuilt", lang, files=result.files)
+        with self._lock:
+            self._snapshot = Snapshot(self._snapshot.generation + 1, lang, problems, headline)
+            snapshot = self._snapshot
+        if not self._stop.is_set():
+            self._log(snapshot.headline)
+            for line in snapshot.problems or ():
+                self._log(line)
+        return snapshot
+
+    def _language(self) -> str:
+        return self._lang or pipeline.site_language(self.root)
+
+    # -- threads --
+
+    def _start_watchers(self) -> None:
+        import watchfiles  # here: ``build`` and ``check`` need not load it
+
+        tree = [p for p in (self.root / pipeline.PROJECTS_DIR, self.theme) if p.is_dir()]
+        site_file = pipeline.SITE_FILE
+
+        def only_site_file(change: watchfiles.Change, path: str) -> bool:
+            return os.path.basename(path) == site_file
+
+        plans: list[tuple[list[Path], bool, Callable[[watchfiles.Change, str], bool]]] = [
+            ([self.root], False, only_site_file)
+        ]
+        if tree:
+            plans.append((tree, True, watchfiles.DefaultFilter()))
+        watchers: list[tuple[threading.Event, list[BaseException]]] = []
+        for paths, recursive, keep in plans:
+            ready = threading.Event()
+            failed: list[BaseException] = []
+            thread = threading.Thread(
+                target=self._watch,
+                args=(paths, recursive, keep, ready, failed),
+                name="serve-watch",
+                daemon=True,
+            )
+            thread.start()
+            self._threads.append(thread)
+            watchers.append((ready, failed))
+        for ready, failed in watchers:
+            if not ready.wait(READY_TIMEOUT_SECONDS):
+                raise OSError("the file watcher did not start in time")
+            if failed:
+                raise OSError(f"the file watcher could not start: {failed[0]}") from failed[0]
+
+    def _watch(
+        self,
+        paths: list[Path],
+        recursive: bool,
+        keep: Callable[[watchfiles.Change, str], bool],
+        ready: threading.Event,
+        failed: list[BaseException],
+    ) -> None:
+        import watchfiles
+
+        try:
+            for changes in watchfiles.watch(
+                *paths,
+                watch_filter=keep,
+                recursive=recursive,
+                stop_event=self._stop,
+                rust_timeout=_WATCH_TIMEOUT_MS,
+                yield_on_timeout=True,
+                raise_interrupt=False,
+            ):
+                ready.set()  # the first value proves the native watcher is registered
+                if changes:
+                    self._pending.set()
+        except Exception as exc:
+            failed.append(exc)
+            if not ready.is_set():
+                ready.set()
+                return
+            if not self._stop.is_set():
+                self._log(f"the file watcher stopped: {exc}")
+
+    def _build_loop(self) -> None:
+        while True:
+            self._pending.wait()
+            if self._stop.is_set():
+                return
+            self._pending.clear()
+            self.rebuild()
+
+
+# --- HTTP --------------------------------------------------------------------------------
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site folder, the reload counter and, after a failed build, the errors."""
+
+    def __init__(self, *args: Any, preview: Preview, **kwargs: Any) -> None:
+        self.preview = preview  # set first: the base class handles the request in __init__
+        super().__init__(*args, **kwargs)
+
+    def do_GET(self) -> None:
+        self._respond(body=True)
+
+    def do_HEAD(self) -> None:
+        self._respond(body=False)
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Quiet: the page polls every second. Errors are still logged."""
+
+    def _respond(self, body: bool) -> None:
+        if not self._local_host():
+            self.send_error(403, "the preview answers requests for 127.0.0.1 and localhost only")
+            return
+        path = urllib.parse.urlsplit(self.path).path
+        if path == RELOAD_PATH:
+            counter = str(self.preview.snapshot().generation).encode("ascii")
+            self._send(200, "text/plain; charset=utf-8", counter, body)
+            return
+        snapshot = self.preview.snapshot()
+        if snapshot.problems is not None:
+            if _is_page(path):
+                self._send(500, "text/html; charset=utf-8", error_page(snapshot), body)
+            else:
+                self._send(500, "text/plain; charset=utf-8", error_text(snapshot), body)
+            return
+        if not self._confined():
+            self.send_error(404)
+            return
+        page = self._page_file()
+        if page is None:
+            if body:
+                super().do_GET()
+            else:
+                super().do_HEAD()
+            return
+        try:
+            content = page.read_bytes()
+        except OSError:  # swapped out mid-request; the next poll reloads
+            self.send_error(404)
+            return
+        self._send(200, "text/html; charset=utf-8", inject(content, snapshot.generation), body)
+
+    def _local_host(self) -> bool:
+        """Refuse other host names, so a web page cannot read the preview by DNS rebinding."""
+        host = self.headers.get("Host")
+        if host is None:
+            return True
+        name = urllib.parse.urlsplit(f"//{host}").hostname
+        return name in _LOCAL_NAMES
+
+    def _confined(self) -> bool:
+        """Belt and braces over ``translate_path``: the file must resolve inside the site."""
+        target = Path(self.translate_path(self.path)).resolve()
+        return target.is_relative_to(self.preview.site_dir.resolve())
+
+    def _page_file(self) -> Path | None:
+        """The HTML file this request names (a folder's ``index.html``), if any."""
+        local = Path(self.translate_path(self.path))
+        if local.is_dir():
+            if not urllib.parse.urlsplit(self.path).path.endswith("/"):
+                return None  # the base class redirects to the slash form
+            local = local / "index.html"
+        if local.suffix.lower() in _HTML_SUFFIXES and local.is_file():
+            return local
+        return None
+
+    def _send(self, code: int, content_type: str, content: bytes, body: bool) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        if body:
+            self.wfile.write(content)
+
+
+def serving_line(preview: Preview, lang: str) -> str:
+    return word("serving", lang, url=preview.url, out=preview.site_dir)
+
+
+def stopped_line(lang: str) -> str:
+    return word("stopped", lang)

@@ -1,0 +1,390 @@
+"""``serve``: the live preview rebuilds on change, shows errors, reloads, stays in its folder.
+
+Most tests run the real command line in a subprocess on a free loopback port (with
+Pagefind's indexing step switched off, as in the other build tests) and stop it with
+SIGINT, as Ctrl-C would. Every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import http.client
+import queue
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO
+
+import pytest
+
+from generator import pipeline, search, serve
+from tests.conftest import REPO, TODAY, Root, RunResult
+
+Run = Callable[..., RunResult]
+
+WAIT_SECONDS = 10.0
+START_SECONDS = 60.0
+
+# The subprocess: Ctrl-C raises KeyboardInterrupt even when the test runner was started
+# with SIGINT ignored (a background job), and Pagefind's indexing step is skipped.
+BOOT = """\
+import signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
+from generator import search
+search.build_index = lambda site_dir, language: None
+from generator.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+PROJECT = """\
+title: Alpha project
+lead: academic-affairs
+milestones:
+  - title: Plan
+    due: 2026-02-28
+"""
+
+# Line 5, column 10: the date that does not exist.
+BROKEN = PROJECT.replace("2026-02-28", "2026-02-30")
+
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only
+_SCRIPT = re.compile(r"<script " + serve.RELOAD_MARKER + r">.*?</script>\n", re.S)
+
+
+@pytest.fixture(autouse=True)
+def no_search_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process builds skip Pagefind's indexing step (seconds per build)."""
+    monkeypatch.setattr(search, "build_index", lambda site_dir, language: None)
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with _OPENER.open(url, timeout=5) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.read().decode("utf-8")
+
+
+def wait_for(url: str, ok: Callable[[int, str], bool]) -> tuple[int, str]:
+    """Fetch ``url`` until ``ok`` holds, for at most :data:`WAIT_SECONDS`."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        status, body = fetch(url)
+        if ok(status, body):
+            return status, body
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{url} never matched; last answer {status}:\n{body[:2000]}")
+        time.sleep(0.1)
+
+
+class Server:
+    """``progress-site serve`` running in a subprocess."""
+
+    def __init__(self, root: Path) -> None:
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                BOOT,
+                "serve",
+                "--root",
+                str(root),
+                "--port",
+                "0",
+                "--today",
+                TODAY.isoformat(),
+            ],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+        )
+        self.out: list[str] = []
+        self.err: list[str] = []
+        lines: queue.Queue[str | None] = queue.Queue()
+        assert self.proc.stdout is not None and self.proc.stderr is not None
+        self._readers = [
+            threading.Thread(target=_drain, args=(self.proc.stdout, self.out, lines)),
+            threading.Thread(target=_drain, args=(self.proc.stderr, self.err, None)),
+        ]
+        for reader in self._readers:
+            reader.start()
+        self.url = self._wait_for_url(lines)
+
+    def _wait_for_url(self, lines: queue.Queue[str | None]) -> str:
+        deadline = time.monotonic() + START_SECONDS
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = lines.get(timeout=left)
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            found = re.search(r"http://127\.0\.0\.1:\d+/", line)
+            if found:
+                return found.group(0)
+        self.stop()
+        raise AssertionError(f"serve did not start:\n{''.join(self.err)}")
+
+    @property
+    def port(self) -> int:
+        port = urllib.parse.urlsplit(self.url).port
+        assert port is not None
+        return port
+
+    def counter(self) -> int:
+        status, body = fetch(self.url + "__reload")
+        assert status == 200
+        return int(body)
+
+    def counter_above(self, before: int) -> int:
+        """Wait until the counter passes ``before``: it moves just after the new site is
+        swapped in, so a page can show the new content a moment before the counter does
+        (the browser then reloads once more, harmlessly)."""
+        deadline = time.monotonic() + WAIT_SECONDS
+        while (now := self.counter()) <= before:
+            assert time.monotonic() < deadline, f"the counter stayed at {now}"
+            time.sleep(0.05)
+        return now
+
+    def stop(self) -> tuple[int, str, str]:
+        """Ctrl-C; returns (exit code, stdout, stderr)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        try:
+            code = self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait(timeout=20)
+        for reader in self._readers:
+            reader.join(timeout=20)
+        assert self.proc.stdout is not None and self.proc.stderr is not None
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        return code, "".join(self.out), "".join(self.err)
+
+
+def _drain(stream: IO[str], into: list[str], lines: queue.Queue[str | None] | None) -> None:
+    for line in stream:
+        into.append(line)
+        if lines is not None:
+            lines.put(line)
+    if lines is not None:
+        lines.put(None)
+
+
+@pytest.fixture
+def server(root: Root) -> Iterator[Server]:
+    root.project("p", PROJECT)
+    running = Server(root.path)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+# --- rebuilds ------------------------------------------------------------------------------
+
+
+def test_serves_the_site_and_rebuilds_when_a_project_changes(server: Server, root: Root) -> None:
+    status, body = fetch(server.url)
+    assert status == 200
+    assert "Alpha project" in body
+    before = server.counter()
+
+    root.project("p", PROJECT.replace("Alpha project", "Beta project"))
+
+    wait_for(server.url, lambda status, body: status == 200 and "Beta project" in body)
+    _, page = fetch(server.url + "projects/p/index.html")
+    assert "Beta project" in page
+    server.counter_above(before)
+
+
+def test_a_change_right_after_start_is_not_missed(server: Server, root: Root) -> None:
+    # No request has been answered yet: the watcher was live before the start line.
+    root.project("p", PROJECT.replace("Alpha project", "Early change"))
+    wait_for(server.url, lambda status, body: "Early change" in body)
+
+
+def test_site_yaml_changes_rebuild_too(server: Server, root: Root) -> None:
+    before = server.counter()
+    site = (root.path / "site.yaml").read_text(encoding="utf-8")
+    root.site(site.replace("title: 测试站点", "title: Renamed site"))
+    wait_for(server.url, lambda status, body: "Renamed site" in body)
+    server.counter_above(before)
+
+
+def test_a_broken_file_shows_the_errors_and_the_fixed_file_brings_the_site_back(
+    server: Server, root: Root
+) -> None:
+    root.project("p", BROKEN)
+
+    status, body = wait_for(server.url, lambda status, body: status == 500)
+    assert "projects/p.yaml:5:10: &#x27;2026-02-30&#x27; is not a real calendar date" in body
+    assert "Alpha project" not in body  # the error page, not the stale site
+    assert "The site could not be built" in body  # in the site's language (en)
+    assert serve.RELOAD_MARKER in body  # it reloads by itself once fixed
+    status, other = fetch(server.url + "projects/p/index.html")
+    assert status == 500 and "projects/p.yaml:5:10:" in other
+    status, data = fetch(server.url + "data.json")
+    assert status == 500 and "projects/p.yaml:5:10:" in data  # no stale data either
+    broken_at = server.counter()
+
+    root.project("p", PROJECT.replace("Alpha project", "Fixed project"))
+
+    status, body = wait_for(server.url, lambda status, body: status == 200)
+    assert "Fixed project" in body
+    server.counter_above(broken_at)
+
+
+def test_the_reload_counter_moves_with_every_rebuild(server: Server, root: Root) -> None:
+    start = server.counter()
+    root.project("p", PROJECT.replace("Alpha project", "One"))
+    wait_for(server.url, lambda status, body: "One" in body)
+    after_one = server.counter_above(start)
+    root.project("p", PROJECT.replace("Alpha project", "Two"))
+    wait_for(server.url, lambda status, body: "Two" in body)
+    server.counter_above(after_one)
+
+
+# --- what is served --------------------------------------------------------------------------
+
+
+def raw_get(server: Server, path: str, host: str | None = None) -> tuple[int, str]:
+    """GET ``path`` exactly as written: no client-side normalisation of ``..``."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    try:
+        connection.putrequest("GET", path, skip_host=True)
+        connection.putheader("Host", host or f"127.0.0.1:{server.port}")
+        connection.endheaders()
+        response = connection.getresponse()
+        return response.status, response.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
+
+
+def test_paths_cannot_leave_the_site_folder(server: Server) -> None:
+    assert raw_get(server, "/index.html")[0] == 200
+    for path in ["/../site.yaml", "/%2e%2e/site.yaml", "/../projects/p.yaml", "/../../etc/hosts"]:
+        status, body = raw_get(server, path)
+        assert status == 404, path
+        assert "departments:" not in body and "lead: academic-affairs" not in body, path
+
+
+def test_only_loopback_host_names_are_answered(server: Server) -> None:
+    assert raw_get(server, "/", host=f"localhost:{server.port}")[0] == 200
+    assert raw_get(server, "/", host="attacker.example")[0] == 403  # DNS rebinding
+    assert raw_get(server, "/__reload", host="attacker.example")[0] == 403
+
+
+def test_the_reload_script_is_served_but_never_built(
+    server: Server, root: Root, tmp_path: Path, run: Run
+) -> None:
+    status, served = fetch(server.url)
+    assert status == 200
+    assert served.count(serve.RELOAD_MARKER) == 1
+    assert serve.RELOAD_PATH in served
+
+    out = tmp_path / "built"
+    code, _, err = run("build", "--root", root.path, "--out", out, "--today", TODAY.isoformat())
+    assert code == 0, err
+    pages = list(out.rglob("*.html"))
+    assert pages
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert serve.RELOAD_MARKER not in text and serve.RELOAD_PATH not in text, page
+    # The script is the only difference between the served page and the built one.
+    assert _SCRIPT.sub("", served) == (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_ctrl_c_stops_cleanly(server: Server) -> None:
+    assert fetch(server.url)[0] == 200
+    code, out, err = server.stop()
+    assert code == 0
+    assert "Traceback" not in err
+    assert out.splitlines()[-1] == "stopped"
+
+
+# --- in process: the theme is watched, the page is escaped, usage errors -------------------
+
+
+def test_theme_changes_rebuild(root: Root, tmp_path: Path) -> None:
+    root.project("p", PROJECT)
+    theme = tmp_path / "theme"
+    shutil.copytree(pipeline.THEME, theme)
+    log: list[str] = []
+    preview = serve.Preview(root.path, port=0, today=TODAY, theme=theme, log=log.append)
+    preview.start()
+    thread = threading.Thread(target=preview.serve_forever, daemon=True)
+    thread.start()
+    try:
+        assert "theme-edit-marker" not in fetch(preview.url)[1]
+        base = theme / "templates" / "base.html"
+        good = base.read_text(encoding="utf-8")
+        base.write_text(good.replace("</footer>", "{{ no_such_value }}</footer>"), "utf-8")
+        _, body = wait_for(preview.url, lambda status, body: status == 500)
+        assert "base.html:" in body and "no_such_value" in body
+        base.write_text(good.replace("</footer>", "<p>theme-edit-marker</p></footer>"), "utf-8")
+        wait_for(preview.url, lambda status, body: "theme-edit-marker" in body)
+    finally:
+        preview.close()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert preview.site_dir == root.path / ".cache" / "serve-site"
+
+
+def test_the_error_page_escapes_every_message() -> None:
+    snapshot = serve.Snapshot(
+        7,
+        "en",
+        ("projects/p.yaml:2:8: unknown department '<script>alert(1)</script>'",),
+        "build failed: 1 problem(s); nothing was written",
+    )
+    page = serve.error_page(snapshot).decode("utf-8")
+    assert "<script>alert(1)" not in page
+    assert (
+        "projects/p.yaml:2:8: unknown department &#x27;&lt;script&gt;alert(1)&lt;/script&gt;&#x27;"
+        in page
+    )
+    assert 'var seen="7"' in page
+    chinese = serve.error_page(serve.Snapshot(1, "zh-CN", (), "构建失败")).decode("utf-8")
+    assert '<html lang="zh-CN">' in chinese and "站点无法构建" in chinese
+
+
+def test_a_taken_port_is_an_error_not_a_traceback(root: Root, run: Run) -> None:
+    root.project("p", PROJECT)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, _, err = run("serve", "--root", root.path, "--port", str(port))
+    assert code == 1
+    assert "cannot serve" in err and "Traceback" not in err
+
+
+def test_a_port_out_of_range_is_a_usage_error(root: Root, run: Run) -> None:
+    code, _, err = run("serve", "--root", root.path, "--port", "70000")
+    assert code == 2
+    assert "not a port number" in err
+
+
+def test_a_foreign_folder_in_the_preview_place_is_never_replaced(root: Root, run: Run) -> None:
+    root.project("p", PROJECT)
+    foreign = root.path / ".cache" / "serve-site"
+    foreign.mkdir(parents=True)
+    (foreign / "notes.txt").write_text("precious", encoding="utf-8")
+    code, _, err = run("serve", "--root", root.path, "--port", "0")
+    assert code == 2
+    assert "refusing to build into" in err
+    assert (foreign / "notes.txt").read_text(encoding="utf-8") == "precious"

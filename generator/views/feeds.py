@@ -242,8 +242,8 @@ def calendar(
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
-    cal.add("x-wr-caldesc", site.title)
+    cal.add("x-wr-calname", _one_line(name))  # x- properties take no escaped line breaks
+    cal.add("x-wr-caldesc", _one_line(site.title))
     cal.add("refresh-interval", dt.timedelta(days=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "P1D")
     ordered = sorted(items, key=lambda i: (i[1].milestone.due, i[0].project.id, i[1].index))
@@ -303,3 +303,7 @@ def files(portfolio: PortfolioStatus) -> list[tuple[str, bytes]]:
             path = f"departments/{dept.id}/milestones.ics"
             out.append((path, calendar(portfolio, owned[dept.id], name)))
     return out
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

@@ -7,21 +7,21 @@
   (the owner, or the project's lead when a milestone names no owner).
 
 Every value that could change between two builds of one day is derived from the data
-or from the as-of date, so the bytes only change when the portfolio does. User text
-reaches the XML only through ElementTree, which escapes it.
+or from the as-of date, so the bytes only change when the portfolio does. Both formats
+are written as text: every value passes an escaping function of its format (``_x`` for
+XML, ``_ics_text`` for iCalendar), which tests check by parsing the output with
+ElementTree and the icalendar library.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 import uuid
-import xml.etree.ElementTree as ET
 import zoneinfo
 from dataclasses import dataclass
 from urllib.parse import urlsplit
-
-from icalendar import Calendar, Event
 
 from generator.context import Page
 from generator.models import Note, SiteConfig
@@ -30,8 +30,6 @@ from generator.status import MilestoneStatus, PortfolioStatus, ProjectStatus
 from generator.views.ledger import days_text, state_label, translator
 
 ATOM = "http://www.w3.org/2005/Atom"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 DEFAULT_HOST = "progress-site"
 PRODID = "-//progress-site//Milestones//EN"
 
@@ -108,11 +106,19 @@ def _midnight(day: dt.date, zone: zoneinfo.ZoneInfo) -> str:
     return dt.datetime.combine(day, dt.time(0, 0), tzinfo=zone).isoformat()
 
 
-def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    element = ET.SubElement(parent, tag, {k: _clean(v) for k, v in attrs.items()})
-    if text is not None:
-        element.text = _clean(text)
-    return element
+def _x(text: str) -> str:
+    """Text or an attribute value for XML: escaped, and cleaned of forbidden characters."""
+    return html.escape(_clean(text), quote=True)
+
+
+def _element(tag: str, text: str, indent: str = "  ", **attrs: str) -> str:
+    attributes = "".join(f' {name}="{_x(value)}"' for name, value in attrs.items())
+    return f"{indent}<{tag}{attributes}>{_x(text)}</{tag}>\n"
+
+
+def _empty(tag: str, indent: str = "  ", **attrs: str) -> str:
+    attributes = "".join(f' {name}="{_x(value)}"' for name, value in attrs.items())
+    return f"{indent}<{tag}{attributes}/>\n"
 
 
 def atom_feed(
@@ -123,7 +129,8 @@ def atom_feed(
     page: str,
 ) -> bytes:
     """An Atom 1.0 document at ``path`` (from the site's root) with ``notes`` as entries;
-    ``page`` is the HTML page the feed stands for."""
+    ``page`` is the HTML page the feed stands for. Written as text: every value passes
+    through :func:`_x`."""
     site = portfolio.site
     language = site.language
     t = translator(language)
@@ -135,48 +142,55 @@ def atom_feed(
         "next": t.gettext("Next steps"),
         "decision": t.gettext("Decision"),
     }
-
-    feed = ET.Element("feed", {"xmlns": ATOM, XML_LANG: language})
-    _sub(feed, "id", feed_id(site, path))
-    _sub(feed, "title", title)
     newest = notes[0].note.date if notes else portfolio.today
-    _sub(feed, "updated", _midnight(newest, zone))
-    author = _sub(feed, "author")
-    _sub(author, "name", site.organization or site.title)
-    _sub(feed, "link", rel="alternate", type="text/html", href=_link(site, page, here))
+    parts = [
+        "<?xml version='1.0' encoding='utf-8'?>\n",
+        f'<feed xmlns="{ATOM}" xml:lang="{_x(language)}">\n',
+        _element("id", feed_id(site, path)),
+        _element("title", title),
+        _element("updated", _midnight(newest, zone)),
+        "  <author>\n",
+        _element("name", site.organization or site.title, "    "),
+        "  </author>\n",
+        _empty("link", rel="alternate", type="text/html", href=_link(site, page, here)),
+    ]
     if site.base_url:
-        _sub(feed, "link", rel="self", type="application/atom+xml", href=site.base_url + path)
-    _sub(feed, "generator", "progress-site")
-
+        parts.append(
+            _empty("link", rel="self", type="application/atom+xml", href=site.base_url + path)
+        )
+    parts.append(_element("generator", "progress-site"))
     for item in notes:
         project_id = item.project.project.id
         note = item.note
         project_page = f"projects/{project_id}/index.html"
-        entry = _sub(feed, "entry")
-        _sub(entry, "id", entry_id(site, project_id, note.date, item.index))
         entry_title = t.gettext("%(project)s · %(kind)s · %(date)s") % {
             "project": item.project.project.data.title,
             "kind": kinds[note.kind],
             "date": note.date.isoformat(),
         }
-        _sub(entry, "title", entry_title)
-        _sub(entry, "updated", _midnight(note.date, zone))
+        parts += [
+            "  <entry>\n",
+            _element("id", entry_id(site, project_id, note.date, item.index), "    "),
+            _element("title", entry_title, "    "),
+            _element("updated", _midnight(note.date, zone), "    "),
+        ]
         if note.author:
-            _sub(_sub(entry, "author"), "name", note.author)
-        _sub(entry, "category", term=note.kind, label=kinds[note.kind])
-        _sub(
-            entry,
-            "link",
-            rel="alternate",
-            type="text/html",
-            href=_link(site, project_page + "#notes", here),
-        )
-        content = _sub(entry, "content", str(markdown_to_html(note.text)), type="html")
-        content.set(XML_BASE, _link(site, project_page, here))
-
-    ET.indent(feed, space=" ")
-    document: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
-    return document + b"\n"
+            parts += ["    <author>\n", _element("name", note.author, "      "), "    </author>\n"]
+        parts += [
+            _empty("category", "    ", term=note.kind, label=kinds[note.kind]),
+            _empty(
+                "link",
+                "    ",
+                rel="alternate",
+                type="text/html",
+                href=_link(site, project_page + "#notes", here),
+            ),
+            f'    <content type="html" xml:base="{_x(_link(site, project_page, here))}">'
+            f"{_x(str(markdown_to_html(note.text)).strip())}</content>\n",
+            "  </entry>\n",
+        ]
+    parts.append("</feed>\n")
+    return "".join(parts).encode("utf-8")
 
 
 # --- iCalendar -----------------------------------------------------------------------------
@@ -188,9 +202,34 @@ def event_uid(site: SiteConfig, project_id: str, index: int) -> str:
     return f"{project_id}-{index + 1}@{_host(site)}"
 
 
+def _ics_text(value: str) -> str:
+    """A TEXT value (RFC 5545 3.3.11): backslash, semicolon, comma and newline escaped."""
+    value = _clean(value).replace("\r\n", "\n").replace("\r", "\n")
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _fold(line: str) -> str:
+    """One content line, folded at 75 octets without splitting a UTF-8 character."""
+    encoded = line.encode("utf-8")
+    if len(encoded) <= 75:
+        return line + "\r\n"
+    pieces: list[str] = []
+    current: list[str] = []
+    size = 0
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if size + width > (75 if not pieces else 74):
+            pieces.append("".join(current))
+            current, size = [], 0
+        current.append(char)
+        size += width
+    pieces.append("".join(current))
+    return "\r\n ".join(pieces) + "\r\n"
+
+
 def _event(
     portfolio: PortfolioStatus, status: ProjectStatus, ms: MilestoneStatus, names: dict[str, str]
-) -> Event:
+) -> str:
     site = portfolio.site
     language = site.language
     t = translator(language)
@@ -211,45 +250,58 @@ def _event(
     page = f"projects/{status.project.id}/index.html#milestone-{ms.index + 1}"
     if site.base_url:
         lines.append(site.base_url + page)
-
-    event = Event()
-    event.add("uid", event_uid(site, status.project.id, ms.index))
-    event.add("dtstamp", dt.datetime.combine(portfolio.today, dt.time(0, 0), tzinfo=dt.UTC))
-    event.add("dtstart", milestone.due)
-    event.add("dtend", milestone.due + dt.timedelta(days=1))
-    event.add(
-        "summary",
-        t.gettext("%(project)s: %(milestone)s")
-        % {"project": data.title, "milestone": milestone.title},
-    )
-    event.add("description", "\n".join(lines))
-    event.add("categories", [state_label(language, ms.state)])
-    event.add("transp", "TRANSPARENT")
+    summary = t.gettext("%(project)s: %(milestone)s") % {
+        "project": data.title,
+        "milestone": milestone.title,
+    }
+    content = [
+        "BEGIN:VEVENT",
+        f"SUMMARY:{_ics_text(summary)}",
+        f"DTSTART;VALUE=DATE:{milestone.due:%Y%m%d}",
+        f"DTEND;VALUE=DATE:{milestone.due + dt.timedelta(days=1):%Y%m%d}",
+        f"DTSTAMP:{portfolio.today:%Y%m%d}T000000Z",
+        f"UID:{_ics_text(event_uid(site, status.project.id, ms.index))}",
+        f"CATEGORIES:{_ics_text(state_label(language, ms.state))}",
+        f"DESCRIPTION:{_ics_text(chr(10).join(lines))}",
+        "TRANSP:TRANSPARENT",
+    ]
     if site.base_url:
-        event.add("url", site.base_url + page)
-    return event
+        content.append(f"URL:{site.base_url + page}")
+    content.append("END:VEVENT")
+    return "".join(_fold(line) for line in content)
 
 
 def calendar(
     portfolio: PortfolioStatus,
     items: list[tuple[ProjectStatus, MilestoneStatus]],
     name: str,
+    events: dict[tuple[str, int], str] | None = None,
 ) -> bytes:
+    """An iCalendar document of ``items``; ``events`` caches each event's text between the
+    site's calendar and the departments' ones."""
     site = portfolio.site
     names = {d.id: d.name for d in site.departments}
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", _one_line(name))  # x- properties take no escaped line breaks
-    cal.add("x-wr-caldesc", _one_line(site.title))
-    cal.add("refresh-interval", dt.timedelta(days=1), parameters={"VALUE": "DURATION"})
-    cal.add("x-published-ttl", "P1D")
+    cache = {} if events is None else events
+    head = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{_ics_text(_one_line(name))}",
+        f"X-WR-CALDESC:{_ics_text(_one_line(site.title))}",
+        "REFRESH-INTERVAL;VALUE=DURATION:P1D",
+        "X-PUBLISHED-TTL:P1D",
+    ]
+    parts = [_fold(line) for line in head]
     ordered = sorted(items, key=lambda i: (i[1].milestone.due, i[0].project.id, i[1].index))
     for status, ms in ordered:
-        cal.add_component(_event(portfolio, status, ms, names))
-    return bytes(cal.to_ical())
+        key = (status.project.id, ms.index)
+        if key not in cache:
+            cache[key] = _event(portfolio, status, ms, names)
+        parts.append(cache[key])
+    parts.append("END:VCALENDAR\r\n")
+    return "".join(parts).encode("utf-8")
 
 
 def owned_milestones(
@@ -295,13 +347,14 @@ def files(portfolio: PortfolioStatus) -> list[tuple[str, bytes]]:
 
     everything = [(status, ms) for status in projects for ms in status.milestones]
     calendar_name = t.gettext("%(site)s: milestones") % {"site": site.title}
-    out.append(("milestones.ics", calendar(portfolio, everything, calendar_name)))
+    events: dict[tuple[str, int], str] = {}
+    out.append(("milestones.ics", calendar(portfolio, everything, calendar_name, events)))
     owned = owned_milestones(portfolio)
     for dept in site.departments:
         if dept.id in owned:
             name = t.gettext("%(department)s: milestones") % {"department": dept.name}
             path = f"departments/{dept.id}/milestones.ics"
-            out.append((path, calendar(portfolio, owned[dept.id], name)))
+            out.append((path, calendar(portfolio, owned[dept.id], name, events)))
     return out
 
 

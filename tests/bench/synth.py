@@ -41,15 +41,19 @@ def _sentence(rng: random.Random, words: int) -> str:
 
 
 def _note_text(rng: random.Random) -> str:
+    """About 700 bytes: a paragraph, often a Markdown list, emphasis or a link."""
     roll = rng.random()
-    if roll < 0.35:
-        return _q(_sentence(rng, 12) + "。")
-    if roll < 0.6:
-        items = "".join(f"\n      - {_sentence(rng, 6)}" for _ in range(rng.randint(2, 4)))
-        return "|\n      本周" + _sentence(rng, 5) + "：\n" + items
-    if roll < 0.8:
-        return _q(f"已完成**{_sentence(rng, 4)}**，详见[通知](https://www.example.edu.cn/n/{rng.randint(1, 9999)})。")
-    return _q(f"The *{rng.choice(WORDS_EN)}* of {_sentence(rng, 3)} is on track; next: {rng.choice(WORDS_EN)}.")
+    lead = "；".join(_sentence(rng, 10) for _ in range(rng.randint(5, 8))) + "。"
+    if roll < 0.3:
+        return _q(lead)
+    if roll < 0.65:
+        items = "".join(f"\n      - {_sentence(rng, 12)}" for _ in range(rng.randint(3, 6)))
+        return "|\n      " + lead + "\n" + items
+    if roll < 0.85:
+        link = f"https://www.example.edu.cn/n/{rng.randint(1, 9999)}"
+        return _q(f"{lead}已完成**{_sentence(rng, 6)}**，详见[通知]({link})。")
+    words = " ".join(rng.choice(WORDS_EN) for _ in range(40))
+    return _q(f"The *{rng.choice(WORDS_EN)}* of {_sentence(rng, 3)} is on track: {words}.")
 
 
 def project_text(rng: random.Random, milestones: int, notes: int, indicators: int, values: int) -> str:

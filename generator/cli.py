@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from generator import pipeline, render, report, scaffold, schema, serve, write
+from generator import diff, pipeline, render, report, scaffold, schema, serve, write
 from generator.models import SiteConfig
 
 
@@ -73,17 +73,39 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--fail-on",
-        choices=["error", "overdue"],
-        default="error",
-        help="exit 1 on invalid input only (error) or also when a milestone is overdue (overdue)",
+        choices=["error", "overdue", "stale"],
+        action="append",
+        default=None,
+        help="exit 1 on invalid input (error, the default), also when a milestone is overdue "
+        "(overdue), or also when an active project has no recent note (stale; the stale "
+        "projects are then listed); may be given more than once",
     )
     _serve_parser(commands, common)
+    _diff_parser(commands, common)
     _schema_parser(commands)
     _new_parser(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line; a bug in the generator is reported in one line, not a traceback."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if os.environ.get("PROGRESS_SITE_DEBUG"):
+            raise
+        print(
+            f"progress-site: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in the generator, not in your files. Please report it with the "
+            "command you ran; PROGRESS_SITE_DEBUG=1 shows the details.",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _main(argv: list[str] | None = None) -> int:
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -104,7 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     lang: str = args.lang or pipeline.site_language(root)
     if args.command == "build":
         return _build(root, args.out or root / "_site", today, lang)
-    return _check(root, today, lang, args.format, args.fail_on)
+    if args.command == "diff":
+        return _diff(root, args.base, today, lang, args.format)
+    return _check(root, today, lang, args.format, set(args.fail_on or ["error"]))
 
 
 def _build(root: Path, out: Path, today: dt.date, lang: str) -> int:
@@ -128,14 +152,17 @@ def _build(root: Path, out: Path, today: dt.date, lang: str) -> int:
     return 0
 
 
-def _check(root: Path, today: dt.date, lang: str, fmt: str, fail_on: str) -> int:
+def _check(root: Path, today: dt.date, lang: str, fmt: str, fail_on: set[str]) -> int:
+    stale = "stale" in fail_on
     try:
         state, warnings = pipeline.check(root, today)
     except pipeline.BuildError as exc:
-        report.emit_check(fmt, lang, exc.diagnostics, None, _summary_path())
+        report.emit_check(fmt, lang, exc.diagnostics, None, _summary_path(), stale=stale)
         return 1
-    report.emit_check(fmt, lang, warnings, state, _summary_path())
-    if fail_on == "overdue" and report.overdue(state):
+    report.emit_check(fmt, lang, warnings, state, _summary_path(), stale=stale)
+    if "overdue" in fail_on and report.overdue(state):
+        return 1
+    if stale and report.stale(state):
         return 1
     return 0
 
@@ -187,6 +214,49 @@ def _serve(root: Path, port: int, today: dt.date | None, lang: str | None) -> in
     finally:
         preview.close()
     print(serve.stopped_line(words), flush=True)
+    return 0
+
+
+# --- diff: what a change to the project files does ----------------------------------------
+
+
+def _diff_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: Callable[[argparse.ArgumentParser], None],
+) -> None:
+    sub = commands.add_parser(
+        "diff",
+        help="say in plain words what the working tree changes in the project files "
+        "compared with a git revision (for pull requests)",
+    )
+    common(sub)
+    sub.add_argument(
+        "--base",
+        required=True,
+        metavar="REF",
+        help="the git revision to compare with, e.g. origin/main",
+    )
+    sub.add_argument(
+        "--format",
+        choices=list(diff.FORMATS),
+        default="text",
+        help="text for people, markdown for a pull request's comment and job summary, "
+        "json for tools",
+    )
+
+
+def _diff(root: Path, base: str, today: dt.date, lang: str, fmt: str) -> int:
+    try:
+        summary = diff.summarise(root, base, today)
+    except diff.RevisionError as exc:
+        print(f"progress-site diff: error: {exc}", file=sys.stderr)
+        return 2
+    except pipeline.BuildError as exc:
+        report.print_diagnostics(exc.diagnostics, lang, sys.stderr)
+        errors = [d for d in exc.diagnostics if d.severity == "error"]
+        print(report.word("invalid", lang, n=len(errors)), file=sys.stderr)
+        return 1
+    sys.stdout.write(diff.FORMATS[fmt](summary, lang))
     return 0
 
 

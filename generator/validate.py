@@ -82,6 +82,7 @@ def validate_project(
     data, reference_problems = _resolve_departments(data, doc, Registry(site))
     problems += reference_problems
     problems += _check_dates(data, doc, today)
+    problems += _check_milestone_ids(data, doc)
     if any(p.severity == "error" for p in problems):
         return None, problems
     lines = tuple(doc.positions.of_value(("milestones", i))[0] for i in range(len(data.milestones)))
@@ -251,22 +252,17 @@ def _raw_department_refs(raw: dict[str, Any]) -> list[tuple[Path, str]]:
 
 def _unknown_departments(doc: Document, registry: Registry) -> list[Diagnostic]:
     """Department references in a file that failed its schema check, checked as written."""
-    problems = []
-    for path, ref in _raw_department_refs(doc.data):
-        ref = ref.strip()
-        if ref and registry.resolve(ref) is None:
-            line, col = doc.positions.of_value(path)
-            problems.append(
-                make(
-                    doc.file,
-                    line,
-                    col,
-                    "unknown_department",
-                    value=ref,
-                    hint=registry.nearest(ref) or "",
-                )
-            )
-    return problems
+    return [
+        _unknown_department(doc, path, ref.strip(), registry)
+        for path, ref in _raw_department_refs(doc.data)
+        if ref.strip() and registry.resolve(ref.strip()) is None
+    ]
+
+
+def _unknown_department(doc: Document, path: Path, ref: str, registry: Registry) -> Diagnostic:
+    line, col = doc.positions.of_value(path)
+    hint = registry.nearest(ref) or ""
+    return make(doc.file, line, col, "unknown_department", value=ref, hint=hint)
 
 
 def _resolve_departments(
@@ -277,17 +273,7 @@ def _resolve_departments(
     def resolve(ref: str, path: Path) -> str:
         found = registry.resolve(ref)
         if found is None:
-            line, col = doc.positions.of_value(path)
-            problems.append(
-                make(
-                    doc.file,
-                    line,
-                    col,
-                    "unknown_department",
-                    value=ref,
-                    hint=registry.nearest(ref) or "",
-                )
-            )
+            problems.append(_unknown_department(doc, path, ref, registry))
             return ref
         return found
 
@@ -308,6 +294,30 @@ def _resolve_departments(
         update={"lead": lead, "departments": departments, "milestones": milestones}
     )
     return resolved, problems
+
+
+def _check_milestone_ids(data: ProjectFile, doc: Document) -> list[Diagnostic]:
+    """A milestone ``id`` names one milestone of its project: no two may share it."""
+    problems: list[Diagnostic] = []
+    first: dict[str, int] = {}
+    for i, milestone in enumerate(data.milestones):
+        if milestone.id is None:
+            continue
+        line, col = doc.positions.of_value(("milestones", i, "id"))
+        if milestone.id in first:
+            problems.append(
+                make(
+                    doc.file,
+                    line,
+                    col,
+                    "duplicate_milestone_id",
+                    value=milestone.id,
+                    first=first[milestone.id],
+                )
+            )
+        else:
+            first[milestone.id] = line
+    return problems
 
 
 def _check_dates(data: ProjectFile, doc: Document, today: dt.date) -> list[Diagnostic]:

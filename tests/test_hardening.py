@@ -484,3 +484,19 @@ def test_an_output_folder_that_is_not_a_site_is_never_replaced(run: Run, root: R
     code, _out, err = run("build", "--root", root.path, "--out", root.path / "projects",
                           "--today", "2026-11-25")
     assert code == 2 and (root.path / "projects" / "p.yaml").is_file()
+
+
+def test_a_bug_in_the_generator_is_one_line_not_a_traceback(
+    run: Run, root: Root, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator import pipeline
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(pipeline, "build_site", broken)
+    root.project("p", MINIMAL_PROJECT)
+    code, _out, err = run("build", "--root", root.path, "--today", "2026-11-25")
+    assert code == 1
+    assert err.startswith("progress-site: internal error: RuntimeError: boom\n")
+    assert "Traceback" not in err

@@ -34,12 +34,44 @@ class Common(TypedDict):
     section: str
 
 
+@dataclass(frozen=True)
+class Week:
+    monday: dt.date
+
+    @property
+    def sunday(self) -> dt.date:
+        return self.monday + dt.timedelta(days=6)
+
+    @property
+    def year(self) -> int:
+        return self.monday.isocalendar().year
+
+    @property
+    def number(self) -> int:
+        return self.monday.isocalendar().week
+
+    @property
+    def name(self) -> str:
+        """``2026-W48``: the ISO year (which may differ from the calendar year) and week."""
+        return f"{self.year}-W{self.number:02d}"
+
+    @property
+    def path(self) -> str:
+        return f"weeks/{self.name}/index.html"
+
+
+def week_of(day: dt.date) -> Week:
+    return Week(day - dt.timedelta(days=day.weekday()))
+
+
 class IndexPage(Common):
     projects: list[ProjectStatus]
     health_counts: dict[str, int]
     state_counts: dict[str, int]
     milestone_total: int
     days_to_year_end: int
+    this_week: Week
+    """The week of the as-of date, whose digest the home page links."""
 
 
 class ProjectPage(Common):
@@ -77,6 +109,10 @@ class DepartmentRow(TypedDict):
     """Days since the newest note on a project it leads or joins; None without any."""
     stale: bool
     """It has an active project, and no note for more than ``stale_after_days`` (or none)."""
+    slipped: int
+    """Milestones it delivers whose due date is later than their baseline."""
+    slip_days: int
+    """Their days of slip, added up."""
 
 
 class DepartmentsIndexPage(Common):
@@ -150,6 +186,7 @@ def _index(portfolio: PortfolioStatus, common: Common) -> IndexPage:
         state_counts={s: sum(1 for m in milestones if m.state == s) for s in STATES},
         milestone_total=len(milestones),
         days_to_year_end=charts.days_to_year_end(portfolio.today),
+        this_week=week_of(portfolio.today),
     )
 
 
@@ -199,6 +236,8 @@ def _department_row(page: DepartmentPage) -> DepartmentRow:
         done_late=sum(1 for d in page["owned"] if d.milestone.state == "done-late"),
         days_since_note=days,
         stale=active and (days is None or days > page["site"].stale_after_days),
+        slipped=sum(1 for d in page["owned"] if d.milestone.slip_days > 0),
+        slip_days=sum(max(d.milestone.slip_days, 0) for d in page["owned"]),
     )
 
 
@@ -227,6 +266,9 @@ LEDGER_COLUMNS = (
     "days",
     "weight",
     "last_note",
+    "baseline",
+    "slip_days",
+    "replans",
 )
 
 
@@ -251,6 +293,9 @@ def ledger_rows(portfolio: PortfolioStatus) -> list[tuple[str | int | float, ...
                     m.days,
                     _number(m.milestone.weight) or 0,
                     _day(status.last_note) or "",
+                    m.baseline.isoformat(),
+                    m.slip_days,
+                    len(m.replans),
                 )
             )
     return rows
@@ -296,6 +341,7 @@ def _project_json(status: ProjectStatus) -> dict[str, Any]:
         "last_note": _day(status.last_note),
         "milestones": [
             {
+                "id": m.milestone.id,
                 "title": m.milestone.title,
                 "due": _day(m.milestone.due),
                 "start": _day(m.milestone.start),
@@ -304,6 +350,9 @@ def _project_json(status: ProjectStatus) -> dict[str, Any]:
                 "weight": _number(m.milestone.weight),
                 "state": m.state,
                 "days": m.days,
+                "baseline": _day(m.baseline),
+                "slip_days": m.slip_days,
+                "replans": len(m.replans),
             }
             for m in status.milestones
         ],

@@ -12,6 +12,8 @@ For one week, Monday ``mon`` to Sunday ``sun``:
 * missed: milestones of active projects due within ``mon..sun`` and not done by their
   due date — done after it, or not done while the due date has passed;
 * coming week: milestones due within the 7 days after ``sun``, not done by ``sun``;
+* re-planned: due dates changed within the week (by the date of the commit in the site's
+  time zone; today for an uncommitted change), oldest first;
 * notes dated within the week, by project, then by kind (progress, problem, next, decision);
 * indicators: the latest figure on or before ``sun`` against the latest on or before the
   Sunday before, with the trend.
@@ -25,7 +27,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from generator import context
-from generator.context import NOTE_KINDS, Common, Page
+from generator.context import NOTE_KINDS, Common, Page, Week, week_of
+from generator.history import Replan
 from generator.models import Indicator, Note
 from generator.status import MilestoneStatus, PortfolioStatus, ProjectStatus
 
@@ -34,41 +37,25 @@ Trend = Literal["up", "down", "flat", "new"]
 
 
 @dataclass(frozen=True)
-class Week:
-    monday: dt.date
-
-    @property
-    def sunday(self) -> dt.date:
-        return self.monday + dt.timedelta(days=6)
-
-    @property
-    def year(self) -> int:
-        return self.monday.isocalendar().year
-
-    @property
-    def number(self) -> int:
-        return self.monday.isocalendar().week
-
-    @property
-    def name(self) -> str:
-        """``2026-W48``: the ISO year (which may differ from the calendar year) and week."""
-        return f"{self.year}-W{self.number:02d}"
-
-    @property
-    def path(self) -> str:
-        return f"weeks/{self.name}/index.html"
-
-
-def week_of(day: dt.date) -> Week:
-    return Week(day - dt.timedelta(days=day.weekday()))
-
-
-@dataclass(frozen=True)
 class Entry:
     """A milestone of a project, as listed in a week."""
 
     project: ProjectStatus
     milestone: MilestoneStatus
+
+
+@dataclass(frozen=True)
+class ReplanEntry:
+    """A change of a milestone's due date, as listed in the week it was made."""
+
+    project: ProjectStatus
+    milestone: MilestoneStatus
+    replan: Replan
+
+    @property
+    def slip_days(self) -> int:
+        """The milestone's slip once this change was made: its new due date minus baseline."""
+        return (self.replan.after - self.milestone.baseline).days
 
 
 @dataclass(frozen=True)
@@ -119,6 +106,8 @@ class WeekPage(Common):
     coming: list[Entry]
     coming_start: dt.date
     coming_end: dt.date
+    replans: list[ReplanEntry]
+    """Due dates changed this week (up to today), oldest first."""
     notes: list[ProjectNotes]
     note_count: int
     indicators: list[IndicatorChange]
@@ -138,14 +127,16 @@ class _Buckets:
     done: dict[dt.date, list[Entry]]
     due: dict[dt.date, list[Entry]]
     notes: dict[dt.date, list[tuple[ProjectStatus, Note]]]
+    replans: dict[dt.date, list[ReplanEntry]]
     first: dt.date
-    """The earliest dated item (note, completion, figure), or today with none."""
+    """The earliest dated item (note, completion, figure, re-plan), or today with none."""
 
 
 def _buckets(projects: list[ProjectStatus], today: dt.date) -> _Buckets:
     done: defaultdict[dt.date, list[Entry]] = defaultdict(list)
     due: defaultdict[dt.date, list[Entry]] = defaultdict(list)
     notes: defaultdict[dt.date, list[tuple[ProjectStatus, Note]]] = defaultdict(list)
+    replans: defaultdict[dt.date, list[ReplanEntry]] = defaultdict(list)
     first = today
     for status in projects:
         data = status.project.data
@@ -155,11 +146,15 @@ def _buckets(projects: list[ProjectStatus], today: dt.date) -> _Buckets:
             if ms.milestone.done is not None and ms.milestone.done <= today:
                 done[week_of(ms.milestone.done).monday].append(entry)
                 first = min(first, ms.milestone.done)
+            for replan in ms.replans:
+                if replan.date <= today:
+                    replans[week_of(replan.date).monday].append(ReplanEntry(status, ms, replan))
+                    first = min(first, replan.date)
         for note in data.notes:
             notes[week_of(note.date).monday].append((status, note))
             first = min(first, note.date)
         first = min([first, *(v.date for i in data.indicators for v in i.values)])
-    return _Buckets(done, due, notes, first)
+    return _Buckets(done, due, notes, replans, first)
 
 
 def _weeks(first: dt.date, today: dt.date) -> list[Week]:
@@ -274,6 +269,7 @@ def _week_pages(state: PortfolioStatus) -> tuple[list[WeekPage], list[WeekSummar
                 coming=_coming(buckets.due.get(week.monday + WEEK, []), week.sunday),
                 coming_start=week.sunday + dt.timedelta(days=1),
                 coming_end=week.sunday + WEEK,
+                replans=sorted(buckets.replans.get(week.monday, []), key=lambda r: r.replan.date),
                 notes=_notes(notes),
                 note_count=len(notes),
                 indicators=indicators[week.monday],

@@ -28,7 +28,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from generator.context import Common, Page
+from generator.context import Page, common
 from generator.status import PortfolioStatus
 
 SEARCH_PAGE = "search.html"
@@ -43,14 +43,7 @@ class SearchIndexError(OSError):
 
 def pages(portfolio: PortfolioStatus) -> list[Page]:
     """The search page, at the site's root."""
-    common = Common(
-        site=portfolio.site,
-        today=portfolio.today,
-        root="",
-        departments={d.id: d.name for d in portfolio.site.departments},
-        section="search",
-    )
-    return [Page(SEARCH_PAGE, "search.html", common)]
+    return [Page(SEARCH_PAGE, "search.html", common(portfolio, SEARCH_PAGE, "search"))]
 
 
 def executable() -> Path:

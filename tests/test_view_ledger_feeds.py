@@ -230,8 +230,8 @@ def test_ledger_page_has_one_row_per_milestone_with_its_state(fixture_site: Path
         assert row["attrs"]["class"] == f"row-{state}"
         assert row["attrs"]["data-departments"] == f"{lead} {owner}"
         assert title in row["cells"][3]
-    labels = [row["cells"][6].strip() for row in rows]
-    assert labels == ["Done", "Done late", "Overdue", "Due soon", "Upcoming", "Upcoming"]
+    labels = [row["cells"][6].strip() for row in rows]  # the glyph, then the state in words
+    assert labels == ["●Done", "◆Done late", "✕Overdue", "▲Due soon", "○Upcoming", "○Upcoming"]
     assert rows[2]["cells"][7].strip() == "24 days overdue"
     assert rows[1]["cells"][7].strip() == "9 days late"
 
@@ -279,10 +279,13 @@ def test_ledger_xlsx_opens_with_header_rows_dates_and_text_kept_as_text(
         "Days left (negative: late)",
         "Weight",
         "Latest report",
+        "Baseline due date",
+        "Slip (days)",
+        "Re-plans",
     ]
     assert sheet["A1"].font.b
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:L7"
+    assert sheet.auto_filter.ref == "A1:O7"
     body = values[1:]
     assert [(r[0], r[4]) for r in body] == [(p, t) for p, t, *_ in LEDGER]
     labels = ["Done", "Done late", "Overdue", "Due soon", "Upcoming", "Upcoming"]

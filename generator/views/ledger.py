@@ -22,11 +22,13 @@ import xlsxwriter
 from babel.support import NullTranslations
 
 from generator import render
-from generator.context import STATES, Common, Page
+from generator.context import STATES, Common, Page, common
 from generator.status import MilestoneStatus, PortfolioStatus, ProjectStatus, State
 
 THEME = Path(__file__).resolve().parent.parent.parent / "theme"
 """The default theme, whose gettext catalog translates the words of non-HTML outputs."""
+
+PATH = "ledger.html"
 
 
 # --- the site's words outside the templates ------------------------------------------------
@@ -67,6 +69,16 @@ def days_text(language: str, state: State, days: int) -> str:
     return t.ngettext("%(num)d day left", "%(num)d days left", days) % {"num": days}
 
 
+def slip_text(language: str, days: int) -> str:
+    """A slip in words: "+3 days", "-2 days", or "–" without one (the theme's ``slip`` macro)."""
+    t = translator(language)
+    if days > 0:
+        return t.ngettext("+%(num)d day", "+%(num)d days", days) % {"num": days}
+    if days < 0:
+        return t.ngettext("-%(num)d day", "-%(num)d days", -days) % {"num": -days}
+    return "–"
+
+
 # --- the rows ------------------------------------------------------------------------------
 
 
@@ -89,6 +101,12 @@ class LedgerRow:
     """As in :class:`generator.status.MilestoneStatus`: days late, or days left."""
     weight: float
     last_note: dt.date | None
+    baseline: dt.date
+    """The first committed due date (see :mod:`generator.history`)."""
+    slip_days: int
+    """Due date minus baseline."""
+    replans: int
+    """How many times the due date was changed."""
 
     @property
     def days_signed(self) -> int:
@@ -126,6 +144,9 @@ def _row(status: ProjectStatus, m: MilestoneStatus, names: dict[str, str]) -> Le
         days=m.days,
         weight=m.milestone.weight,
         last_note=status.last_note,
+        baseline=m.baseline,
+        slip_days=m.slip_days,
+        replans=len(m.replans),
     )
 
 
@@ -138,6 +159,7 @@ class LedgerLine:
 
     row: LedgerRow
     days_text: str
+    slip_text: str
 
 
 class LedgerPage(Common):
@@ -151,20 +173,22 @@ class LedgerPage(Common):
 
 def pages(portfolio: PortfolioStatus) -> list[Page]:
     rows = ledger_rows(portfolio)
-    names = {d.id: d.name for d in portfolio.site.departments}
     used = {r.lead_id for r in rows} | {r.owner_id for r in rows}
-    context = LedgerPage(
-        site=portfolio.site,
-        today=portfolio.today,
-        root="",
-        departments=names,
-        section="ledger",
-        rows=[LedgerLine(r, days_text(portfolio.site.language, r.state, r.days)) for r in rows],
+    page = LedgerPage(
+        **common(portfolio, PATH, "ledger"),
+        rows=[
+            LedgerLine(
+                r,
+                days_text(portfolio.site.language, r.state, r.days),
+                slip_text(portfolio.site.language, r.slip_days),
+            )
+            for r in rows
+        ],
         states=STATES,
         state_counts={s: sum(1 for r in rows if r.state == s) for s in STATES},
         filter_departments=[(d.id, d.name) for d in portfolio.site.departments if d.id in used],
     )
-    return [Page("ledger.html", "ledger.html", context)]
+    return [Page(PATH, "ledger.html", page)]
 
 
 # --- the spreadsheet -----------------------------------------------------------------------
@@ -182,6 +206,9 @@ XLSX_COLUMNS: tuple[tuple[str, str], ...] = (
     ("Days left (negative: late)", "剩余天数（负数为逾期）"),
     ("Weight", "权重"),
     ("Latest report", "最近报告"),
+    ("Baseline due date", "原定截止日期"),
+    ("Slip (days)", "延期天数"),
+    ("Re-plans", "调整次数"),
 )
 """The spreadsheet's header row, (English, Chinese), in the columns' order."""
 
@@ -258,6 +285,9 @@ def ledger_xlsx(portfolio: PortfolioStatus) -> bytes:
         sheet.write_number(n, 9, r.days_signed, number)
         sheet.write_number(n, 10, r.weight, number if r.weight == int(r.weight) else decimal)
         put_date(n, 11, r.last_note)
+        put_date(n, 12, r.baseline)
+        sheet.write_number(n, 13, r.slip_days, number)
+        sheet.write_number(n, 14, r.replans, number)
 
     for col, width in enumerate(widths):
         sheet.set_column(col, col, min(width, _MAX_WIDTH) + 2)

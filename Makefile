@@ -69,3 +69,10 @@ clean:
 # A long property-based fuzzing run of the loader and validator (100,000 inputs per property).
 fuzz: $(VENV)/.installed-test
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100000} $(PY) -m pytest tests/test_properties.py -q -p no:cacheprovider -k "not readme"
+
+# The performance benchmark (issue 7): synthetic portfolios of 100 to 3,000 projects built
+# cold, warm and after one change, with peak memory and, when `hugo` is installed, the ratio
+# to Hugo. Options: make bench BENCH_ARGS="--sizes 100,250 --runs 3". See README, Performance.
+.PHONY: bench
+bench: $(VENV)/.installed
+	$(PY) -m tests.bench.bench $(BENCH_ARGS)

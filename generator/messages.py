@@ -228,6 +228,11 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "the department name '{value}' is declared twice (first on line {first})",
         "部门名称“{value}”登记了两次（第一次在第 {first} 行）",
     ),
+    "duplicate_milestone_id": (
+        "the milestone id '{value}' is already used in this project (line {first}); "
+        "give each milestone its own id",
+        "节点编号“{value}”在本项目中已经使用过（第 {first} 行）；每个节点的编号必须不同",
+    ),
     "done_in_future": (
         "the completion date {value} is after today ({today}); "
         "only record a milestone as done once it is done",

@@ -68,6 +68,14 @@ def _ident(value: str) -> str:
     return value
 
 
+def _optional_ident(value: Any) -> str | None:
+    """An optional id: nothing, or text that matches :data:`ID_PATTERN`."""
+    if value is None:
+        return None
+    text = _text(value)
+    return _ident(text) if text else None
+
+
 def _timezone(value: str) -> str:
     try:
         zoneinfo.ZoneInfo(value)
@@ -119,6 +127,7 @@ Number = Annotated[float, BeforeValidator(_number)]
 OptionalNumber = Annotated[float | None, BeforeValidator(_optional(_number))]
 Items = Annotated[list[T], BeforeValidator(_none_to_empty)]
 Ident = Annotated[str, BeforeValidator(_text), AfterValidator(_ident)]
+OptionalIdent = Annotated[str | None, BeforeValidator(_optional_ident)]
 DepartmentRef = Annotated[
     str,
     BeforeValidator(_text),
@@ -182,6 +191,11 @@ class Milestone(_Strict):
         default=1.0, description="Relative size of this milestone in the progress figure; > 0."
     )
     note: Text = Field(default="", description="Remarks, in Markdown.")
+    id: OptionalIdent = Field(
+        default=None,
+        description="A stable key, unique within the project (a-z, 0-9, hyphens): keeps the "
+        "milestone's baseline and re-plans when its title changes.",
+    )
 
 
 class IndicatorValue(_Strict):

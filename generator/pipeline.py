@@ -14,7 +14,7 @@ import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import context, render, search, status, views, write
+from generator import context, history, render, search, status, views, write
 from generator.diagnostics import Diagnostic, InputError, errors_only, make
 from generator.loader import Document, load_bytes
 from generator.models import SiteConfig
@@ -53,7 +53,9 @@ class BuildError(InputError):
 def build_site(root: Path, out: Path, today: dt.date, theme: Path = THEME) -> BuildResult:
     write.check_destination(out, protected=(root, root / PROJECTS_DIR, theme))
     portfolio = load_portfolio(root, today)
-    state = status.portfolio_status(portfolio.site, portfolio.projects, today)
+    # History: each milestone's baseline and re-plans from git (2 git processes in all).
+    slips = history.slips(root, portfolio.projects, portfolio.site.timezone, today)
+    state = status.portfolio_status(portfolio.site, portfolio.projects, today, slips)
     pages = context.build_pages(state) + search.pages(state)
     pages += [p for view in views.ALL for p in view.pages(state)]
     language = portfolio.site.language

@@ -51,6 +51,24 @@ _WORDS: dict[str, tuple[str, str]] = {
         "{project} — {title}: due {due}, {days} day(s) left (lead: {lead})",
         "{project} — {title}：截止 {due}，剩余 {days} 天（牵头部门：{lead}）",
     ),
+    "stale_head": (
+        "Active projects without a note for more than {days} days: {n}",
+        "超过 {days} 天没有进展报告的在办项目：{n} 个",
+    ),
+    "stale_item": (
+        "{title}: last note {last_note}, {days} day(s) ago (lead: {lead})",
+        "{title}：最近报告 {last_note}，已 {days} 天（牵头部门：{lead}）",
+    ),
+    "stale_item_none": (
+        "{title}: no note yet (lead: {lead})",
+        "{title}：尚无进展报告（牵头部门：{lead}）",
+    ),
+    "summary_stale_none": (
+        "Every active project has a recent note.",
+        "所有在办项目都有近期进展报告。",
+    ),
+    "col_last_note": ("Last note", "最近报告"),
+    "col_days_since": ("Days since", "已过天数"),
     "summary_title": ("Progress check as of {today}", "进展检查（截至 {today}）"),
     "summary_errors": ("Invalid input", "输入有误"),
     "summary_none": ("No milestone is overdue.", "没有逾期节点。"),
@@ -106,23 +124,123 @@ def due_soon(state: PortfolioStatus) -> list[tuple[ProjectStatus, MilestoneStatu
     return sorted(items, key=lambda pm: (pm[1].milestone.due, pm[0].project.id))
 
 
+def stale(state: PortfolioStatus) -> list[ProjectStatus]:
+    """Active projects whose newest note is older than ``stale_after_days`` (or missing).
+
+    The longest silent first (no note at all before any), then by id.
+    """
+    limit = state.site.stale_after_days
+    found = [
+        p
+        for p in state.projects
+        if p.project.data.status == "active"
+        and (p.days_since_note is None or p.days_since_note > limit)
+    ]
+    return sorted(
+        found,
+        key=lambda p: (p.days_since_note is not None, -(p.days_since_note or 0), p.project.id),
+    )
+
+
 def emit_check(
     fmt: str,
     lang: str,
     diagnostics: list[Diagnostic],
     state: PortfolioStatus | None,
     summary: Path | None,
+    *,
+    stale: bool = False,
 ) -> None:
+    """The check's report; ``stale``: also list the stale projects (``--fail-on stale``)."""
     if fmt == "json":
-        print(json.dumps(_check_json(diagnostics, state, lang), ensure_ascii=False, indent=2))
+        data = _check_json(diagnostics, state, lang)
+        if stale:
+            data["stale"] = _stale_json(state)
+        print(json.dumps(data, ensure_ascii=False, indent=2))
     elif fmt == "github":
         for line in _github_lines(diagnostics, state, lang):
             print(line)
+        if stale and state is not None:
+            for line in _github_stale(state, lang):
+                print(line)
         if summary is not None:
             with summary.open("a", encoding="utf-8") as handle:
                 handle.write(_summary_markdown(diagnostics, state, lang))
+                if stale and state is not None:
+                    handle.write(_summary_stale(state, lang))
     else:
         _text(diagnostics, state, lang)
+        if stale and state is not None:
+            _text_stale(state, lang)
+
+
+# --- stale projects ---------------------------------------------------------------------
+
+
+def _stale_words(project: ProjectStatus, state: PortfolioStatus, lang: str) -> str:
+    names = {d.id: d.name for d in state.site.departments}
+    data = project.project.data
+    lead = names.get(data.lead, data.lead)
+    if project.last_note is None:
+        return word("stale_item_none", lang, title=data.title, lead=lead)
+    return word(
+        "stale_item",
+        lang,
+        title=data.title,
+        last_note=project.last_note.isoformat(),
+        days=project.days_since_note,
+        lead=lead,
+    )
+
+
+def _text_stale(state: PortfolioStatus, lang: str) -> None:
+    found = stale(state)
+    print()
+    print(word("stale_head", lang, days=state.site.stale_after_days, n=len(found)))
+    for project in found:
+        print(f"  {project.project.file}: {_stale_words(project, state, lang)}")
+
+
+def _stale_json(state: PortfolioStatus | None) -> list[dict[str, Any]]:
+    if state is None:
+        return []
+    return [
+        {
+            "project": p.project.id,
+            "title": p.project.data.title,
+            "lead": p.project.data.lead,
+            "last_note": p.last_note.isoformat() if p.last_note else None,
+            "days": p.days_since_note,
+        }
+        for p in stale(state)
+    ]
+
+
+def _github_stale(state: PortfolioStatus, lang: str) -> list[str]:
+    return [
+        f"::warning file={_escape_property(p.project.file)}::"
+        + _escape_data(_stale_words(p, state, lang))
+        for p in stale(state)
+    ]
+
+
+def _summary_stale(state: PortfolioStatus, lang: str) -> str:
+    found = stale(state)
+    parts = [f"### {word('stale_head', lang, days=state.site.stale_after_days, n=len(found))}\n"]
+    if found:
+        names = {d.id: d.name for d in state.site.departments}
+        heads = ("col_project", "col_last_note", "col_days_since", "col_lead")
+        parts.append("| " + " | ".join(word(h, lang) for h in heads) + " |")
+        parts.append("| --- | --- | ---: | --- |")
+        for p in found:
+            data = p.project.data
+            last = p.last_note.isoformat() if p.last_note else "—"
+            days = "—" if p.days_since_note is None else str(p.days_since_note)
+            lead = names.get(data.lead, data.lead)
+            parts.append(f"| {_cell(data.title)} | {last} | {days} | {_cell(lead)} |")
+    else:
+        parts.append(word("summary_stale_none", lang))
+    return "\n".join(parts) + "\n\n"
 
 
 # --- text -------------------------------------------------------------------------------

@@ -218,6 +218,8 @@ tags: []
 #   owner   负责部门：部门编号或名称
 #   weight  在进度计算中的分量，大于 0，不写时为 1
 #   note    备注，可用 Markdown
+#   id      可选的固定编号（小写字母、数字和连字符），本项目内不能重复；
+#           节点改名后仍保留原定日期和调整记录
 milestones:
   # - title: 印发工作方案
   #   due: {year_end}
@@ -303,6 +305,8 @@ tags: []
 #   owner   the department that delivers it: an id or name
 #   weight  relative size in the progress figure, > 0; 1 when left out
 #   note    remarks, in Markdown
+#   id      optional fixed key (a-z, 0-9, hyphens), unique in the project: the milestone
+#           keeps its baseline and re-plans when its title changes
 milestones:
   # - title: Issue the work plan
   #   due: {year_end}

@@ -148,6 +148,12 @@ _WORDS: dict[tuple[str, str | None], tuple[str, str, str]] = {
         "该节点在进度计算中的相对分量，须大于 0；不写时为 1。",
     ),
     ("Milestone", "note"): ("Note", "备注", "备注，可用 Markdown。"),
+    ("Milestone", "id"): (
+        "Id",
+        "节点编号",
+        "可选的固定编号，在本项目内唯一（小写字母 a-z、数字和连字符）："
+        "节点改名后仍保留其原定日期和调整记录。",
+    ),
     ("Indicator", None): ("Indicator", "指标", "逐周跟踪、对照目标值的一项数据。"),
     ("Indicator", "name"): ("Name", "指标名称", "统计的内容（必填）。"),
     ("Indicator", "unit"): ("Unit", "单位", "数值的单位，例如 门、人、%。"),
@@ -176,11 +182,17 @@ _DEPARTMENT_REF = (
 # Fields that name a department: their values get the enum of declared departments.
 _DEPARTMENT_REFS = {("ProjectFile", "lead"), ("ProjectFile", "departments"), ("Milestone", "owner")}
 # Text fields whose value is not free text, so a YAML number there is wrong anyway.
-_STRING_ONLY = {("SiteConfig", "timezone"), ("SiteConfig", "base_url"), ("Department", "id")}
+_STRING_ONLY = {
+    ("SiteConfig", "timezone"),
+    ("SiteConfig", "base_url"),
+    ("Department", "id"),
+    ("Milestone", "id"),
+}
 # Constraints enforced by validators that pydantic cannot express in a schema.
 _EXTRA: dict[tuple[str, str], dict[str, Any]] = {
     ("Milestone", "weight"): {"exclusiveMinimum": 0},
     ("Department", "id"): {"pattern": ID_PATTERN},
+    ("Milestone", "id"): {"pattern": ID_PATTERN},
     ("SiteConfig", "base_url"): {"pattern": r"^https?://\S+$"},
 }
 _TEXT_TYPES = ["string", "number", "boolean"]

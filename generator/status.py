@@ -1,4 +1,4 @@
-"""Stage 3, compute status: pure functions of (valid data, today).
+"""Stage 3, compute status: pure functions of (valid data, today, milestone history).
 
 Milestone states, progress and health follow the contract of the README:
 
@@ -8,7 +8,9 @@ Milestone states, progress and health follow the contract of the README:
 * progress = weight done ÷ total weight, 0 with no milestones;
 * health = done / paused / cancelled from ``status``; for an active project ``red``
   with any overdue milestone, else ``amber`` when the newest note is more than
-  ``stale_after_days`` before today (or there is none), else ``green``.
+  ``stale_after_days`` before today (or there is none), else ``green``;
+* baseline, slip and re-plans of each milestone come from :mod:`generator.history`
+  (without it: the due date is the baseline, no slip, no re-plan).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
+from generator.history import Replan, Slip, Slips
 from generator.models import Indicator, Milestone, Note, SiteConfig
 from generator.validate import Project
 
@@ -41,6 +44,12 @@ class MilestoneStatus:
     state: State
     days: int
     """Days late (done-late, overdue: > 0) or days left until due (others, ≥ 0 or < 0)."""
+    baseline: dt.date
+    """The first committed due date (the due date itself without history)."""
+    slip_days: int
+    """Due date minus baseline: > 0 slipped, < 0 brought forward."""
+    replans: tuple[Replan, ...]
+    """Every change of the due date since the baseline, oldest first."""
 
 
 @dataclass(frozen=True)
@@ -99,13 +108,19 @@ def progress(milestones: tuple[Milestone, ...] | list[Milestone]) -> float:
     return sum(m.weight for m in milestones if m.done is not None) / total
 
 
-def project_status(project: Project, site: SiteConfig, today: dt.date) -> ProjectStatus:
+def project_status(
+    project: Project, site: SiteConfig, today: dt.date, slips: Slips | None = None
+) -> ProjectStatus:
     data = project.data
     active = data.status == "active"
-    states = tuple(
-        MilestoneStatus(i, line, m, *milestone_state(m, today, site.due_soon_days, active))
-        for i, (m, line) in enumerate(zip(data.milestones, project.milestone_lines, strict=True))
-    )
+    found = slips or {}
+    states: list[MilestoneStatus] = []
+    for i, (m, line) in enumerate(zip(data.milestones, project.milestone_lines, strict=True)):
+        state, days = milestone_state(m, today, site.due_soon_days, active)
+        slip = found.get((project.id, i)) or Slip.unplanned(m.due)
+        states.append(
+            MilestoneStatus(i, line, m, state, days, slip.baseline, slip.slip_days, slip.replans)
+        )
     overdue = sum(1 for s in states if s.state == "overdue")
     notes = tuple(sorted(data.notes, key=lambda n: n.date, reverse=True))
     last_note = notes[0].date if notes else None
@@ -125,7 +140,7 @@ def project_status(project: Project, site: SiteConfig, today: dt.date) -> Projec
         project=project,
         health=health,
         progress=progress(data.milestones),
-        milestones=states,
+        milestones=tuple(states),
         overdue=overdue,
         due_soon=sum(1 for s in states if s.state == "due-soon"),
         next_milestone=next_milestone,
@@ -153,7 +168,10 @@ def _indicator_status(indicator: Indicator) -> IndicatorStatus:
     )
 
 
-def portfolio_status(site: SiteConfig, projects: list[Project], today: dt.date) -> PortfolioStatus:
-    statuses = [project_status(p, site, today) for p in projects]
+def portfolio_status(
+    site: SiteConfig, projects: list[Project], today: dt.date, slips: Slips | None = None
+) -> PortfolioStatus:
+    """Every project's status; ``slips`` from :func:`generator.history.slips`, when read."""
+    statuses = [project_status(p, site, today, slips) for p in projects]
     statuses.sort(key=lambda s: (HEALTH_ORDER[s.health], -s.overdue, s.project.id))
     return PortfolioStatus(site=site, today=today, projects=tuple(statuses))

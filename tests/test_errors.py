@@ -32,7 +32,7 @@ TOP_KEYS = (
     "contact, departments, due, indicators, lead, milestones, notes, sponsor, start, status, "
     "summary, tags, title"
 )
-MILESTONE_KEYS = "done, due, note, owner, start, title, weight"
+MILESTONE_KEYS = "done, due, id, note, owner, start, title, weight"
 
 
 def check(run: Run, root: Root, *extra: str) -> tuple[int, list[str], str]:

@@ -411,7 +411,7 @@ def test_schema_check_locates_problems(run: Run, root: Root) -> None:
         "not '2026-6-1'",
         "projects/x.yaml:6:13: 'weight' must be a number such as 12 or 3.5, not 'heavy'",
         "projects/x.yaml:7:5: unknown key 'dne' (did you mean 'done'?); allowed here: "
-        "title, due, start, done, owner, weight, note",
+        "title, due, start, done, owner, weight, note, id",
         "4 problem(s) found",
     ]
 

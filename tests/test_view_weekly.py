@@ -282,12 +282,12 @@ def test_week_page_lists_and_marks(fixture: Root, run: Run) -> None:
     assert "<h1>Week 47, 2026</h1>" in html
     assert "November 16, 2026 to November 22, 2026" in text
     completed = text[
-        text.index("Milestones completed Done late") : text.rindex("Milestones missed")
+        text.index("Milestones completed ◆ Done late") : text.rindex("Milestones missed")
     ]
-    assert "Done late Alpha <b>项目</b> — Late, done in W47" in completed
+    assert "◆ Done late Alpha <b>项目</b> — Late, done in W47" in completed
     assert "done 2026-11-17, due 2026-11-10 · 7 days late" in completed
     missed = text[text.rindex("Milestones missed") : text.rindex("Due in the coming week")]
-    assert "Overdue Alpha <b>项目</b> — Missed in W47 due 2026-11-19 · 6 days overdue" in missed
+    assert "✕ Overdue Alpha <b>项目</b> — Missed in W47 due 2026-11-19 · 6 days overdue" in missed
     assert 'href="../../weeks/2026-W46/index.html"' in html
     assert 'href="../../weeks/2026-W48/index.html"' in html
     assert 'href="../../projects/alpha/index.html#milestone-3"' in html
@@ -427,12 +427,13 @@ def league(out: Path) -> tuple[list[str], list[list[str]]]:
 
 def test_league_table_puts_those_falling_behind_first(fixture: Root, run: Run) -> None:
     warnings, rows = league(build(run, fixture))
-    # name, led, joined, overdue, due soon, done late, days since the last note
+    # name, led, joined, overdue, due soon, done late, days since the last note,
+    # slipped milestones and days of slip (none: the fixture is not in a git repository)
     assert rows == [
-        ["教务处", "1", "0", "2", "2", "1", "2"],
-        ["科技处", "0", "1", "0", "1", "0", "55"],
-        ["人事处", "2", "0", "0", "0", "0", "5"],
-        ["财务处", "0", "0", "0", "0", "0", "—"],
+        ["教务处", "1", "0", "2", "2", "1", "2", "0", "0"],
+        ["科技处", "0", "1", "0", "1", "0", "55", "0", "0"],
+        ["人事处", "2", "0", "0", "0", "0", "5", "0", "0"],
+        ["财务处", "0", "0", "0", "0", "0", "—", "0", "0"],
     ]
     assert warnings == ["教务处: 2 overdue milestones", "科技处: last report 55 days ago"]
 

@@ -3,8 +3,10 @@
 ``browser`` is one Chromium for the whole session. ``page`` is a fresh, isolated page
 that records everything a payload could do without the test asking: console errors,
 uncaught page errors, dialogs (alert, confirm, prompt: recorded, then dismissed) and
-every request that does not stay on ``file://``. On teardown it saves a screenshot to
-``test-artifacts/`` at the repository root.
+every request that does not stay on ``file://`` (nor on an origin the test serves the
+site from itself, see ``WatchedPage.serve_from``); such requests are aborted. On teardown
+it saves a screenshot to ``test-artifacts/`` at the repository root. ``open_page``,
+``screenshot`` and ``launch`` (a Chromium for another thread) serve module-scoped needs.
 
 Chromium comes from ``make browser-deps`` (``apt-get install chromium``), never from
 ``playwright install``. Without it the tests skip, except under CI, where they fail.
@@ -151,7 +153,7 @@ def open_page(browser: Browser) -> WatchedPage:
         else:
             route.abort()
 
-    context.route("**/*", only_local)
+    context.route(re.compile(r"^(?!file:)"), only_local)  # file:// is never routed
     return watched
 
 

@@ -28,11 +28,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_every_mark_shows_its_milestones_state(built: Path, browser: Any) -> None:
     data = json.loads((built / "data.json").read_text(encoding="utf-8"))
     expected = {
-        (p["id"], i): m["state"]
-        for p in data["projects"]
-        for i, m in enumerate(p["milestones"])
+        (p["id"], i): m["state"] for p in data["projects"] for i, m in enumerate(p["milestones"])
     }
-    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1280, "height": 900}
+    )
     try:
         page = context.new_page()
         page.goto((built / "timeline" / "index.html").as_uri())
@@ -46,15 +46,25 @@ def test_every_mark_shows_its_milestones_state(built: Path, browser: Any) -> Non
         assert {(m["project"], m["index"]): m["state"] for m in found} == expected
         assert all(m["visible"] for m in found)
         # The state is in words too, not only in colour and shape.
-        words = {"done": "Done", "done-late": "Done late", "overdue": "Overdue",
-                 "due-soon": "Due soon", "upcoming": "Upcoming"}
-        zh = {"done": "已完成", "done-late": "逾期完成", "overdue": "逾期",
-              "due-soon": "即将到期", "upcoming": "未到期"}
+        words = {
+            "done": "Done",
+            "done-late": "Done late",
+            "overdue": "Overdue",
+            "due-soon": "Due soon",
+            "upcoming": "Upcoming",
+        }
+        zh = {
+            "done": "已完成",
+            "done-late": "逾期完成",
+            "overdue": "逾期",
+            "due-soon": "即将到期",
+            "upcoming": "未到期",
+        }
         for mark in found:
             assert zh[mark["state"]] in mark["title"] or words[mark["state"]] in mark["title"]
         # One row per project; the today line is drawn.
         rows = page.locator("g.tl-row").evaluate_all("els => els.map(e => e.dataset.project)")
         assert sorted(rows) == sorted(p["id"] for p in data["projects"])
-        assert page.locator(f"line.tl-today[data-date=\"{TODAY}\"]").count() >= 1
+        assert page.locator(f'line.tl-today[data-date="{TODAY}"]').count() >= 1
     finally:
         context.close()

@@ -1,11 +1,13 @@
 """No payload runs: an XSS corpus, in every text field, opened in real headless Chromium.
 
-One site holds the whole corpus. Each payload is the name of a department of its own and
-every text field of a project of its own (title, summary, sponsor, contact, tag,
-milestone titles and notes, indicator name and unit, note texts and authors); the site's
-title and organisation are all payloads strung together. Each payload is *armed* with a
-marker of its own (``alert(7003)``, ``window.__xss=7003``, ``evil.example/7003/``), so
-whatever fires on a shared page (index, ledger, timeline, weeks, ...) names its payload.
+One site holds the whole corpus. Each payload is every text field of a project of its
+own (title, summary, sponsor, contact, tag, milestone titles and notes, indicator name and
+unit, note texts and authors); the payloads strung together in groups of four name the
+departments (each group's department leads its four projects), and all of them strung
+together are the site's title and organisation. Each payload is *armed* with a marker of
+its own (``alert(7003)``, ``window.__xss=7003``, ``evil.example/7003/``), so whatever fires
+on a page that shows several payloads (index, ledger, timeline, weeks, a department's
+page) names its payload.
 
 The site is built with the CLI (``--today 2026-11-25``), and then:
 
@@ -14,9 +16,10 @@ The site is built with the CLI (``--today 2026-11-25``), and then:
   img, svg, style, form, ...), or a ``<link>``/``<meta>`` of its own; and no page at
   all has an event-handler attribute or a URL attribute whose scheme is not http,
   https or mailto (``javascript:``, ``data:``, ``vbscript:``);
-* in Chromium, every page is opened from ``file://``; every link and control is
-  clicked, every element gets mouse, pointer, keyboard and focus events and is focused;
-  and nothing may happen: no dialog, no ``window.__xss``, no page or console error, no
+* in Chromium, every page is opened from ``file://``; one link is clicked with the real
+  mouse and Tab pressed, every element is hovered and focused, every link and control is
+  clicked, every element with an ``on*`` attribute gets every kind of event (mouse,
+  pointer, keyboard, focus, clipboard, load, error, ...); and nothing may happen: no dialog, no ``window.__xss``, no page or console error, no
   request that leaves ``file://``, no navigation away;
 * the payload is still there, as text, in the plain-text fields (escaped, not dropped),
   and template syntax (``{{ 7*7 }}``, ``{% raw %}``) stays literal;
@@ -71,12 +74,10 @@ PAYLOADS: dict[str, str] = {
     "script-nested": "<scr<script>ipt>alert(1)</scr</script>ipt>",
     "script-close-script": "</script><script>window.__xss=1</script>",
     "script-close-title": "</title><script>alert(1)</script>",
-    "script-close-textarea": "</textarea><script>window.__xss=1</script>",
     "script-in-code": "`<script>alert(1)</script>`\n\n    <script>alert(1)</script>",
     # event handlers
     "img-onerror": "<img src=x onerror=alert(1)>",
     "img-onerror-quoted": '<IMG SRC="x" OnErRoR="window.__xss=1">',
-    "img-onerror-slash": "<img/src=x/onerror=window.__xss=1>",
     "svg-onload": "<svg onload=alert(1)>",
     "svg-script": "<svg><script>alert(1)</script></svg>",
     "svg-animate-onbegin": "<svg><animate onbegin=window.__xss=1 attributeName=x dur=1s>",
@@ -84,8 +85,6 @@ PAYLOADS: dict[str, str] = {
     "body-onload": "<body onload=alert(1)>",
     "input-autofocus": "<input autofocus onfocus=window.__xss=1>",
     "video-source-onerror": "<video><source onerror=alert(1)></video>",
-    "audio-onerror": "<audio src=x onerror=window.__xss=1>",
-    "marquee-onstart": "<marquee onstart=alert(1)>x</marquee>",
     "allowed-tags-handlers": (
         '<a href="https://example.org/" onclick="alert(1)" onmouseover="window.__xss=1">'
         "x</a> <p onmouseover=alert(1)>hover</p> <strong onfocus=alert(1) tabindex=0>y</strong>"
@@ -101,7 +100,6 @@ PAYLOADS: dict[str, str] = {
     "html-href-entity": '<a href="&#106;avascript:window.__xss=1;void(0)">x</a>',
     "html-href-colon-entity": '<a href="javascript&colon;alert(1)">x</a>',
     "html-href-newline-entity": '<a href="java&#10;script:alert(1)">x</a>',
-    "html-href-leading-space": '<a href="  javascript:alert(1)">x</a>',
     "md-javascript": "[x](javascript:alert(1))",
     "md-javascript-mixed-case": "[x](JaVaScRiPt:alert(1))",
     "md-javascript-entity": "[x](&#106;avascript:alert(1))",
@@ -109,9 +107,7 @@ PAYLOADS: dict[str, str] = {
     "md-javascript-colon-entity": "[x](javascript&#58;window.__xss=1;void(0))",
     "md-javascript-leading-space": "[x]( javascript:alert(1))",
     "md-javascript-angle": '[x](<javascript:alert(1)> "t")',
-    "md-javascript-escaped": "[x](javascript\\:alert(1))",
     "md-reference": "[x][r]\n\n[r]: javascript:alert(1)",
-    "md-reference-title": '[x][r]\n\n[r]: JAVASCRIPT:window.__xss=1;void(0) "t"',
     "md-autolink": "<javascript:alert(1)>",
     "md-image-javascript": "![x](javascript:alert(1))",
     "md-image-onerror": "![x](x onerror=alert(1))",
@@ -129,21 +125,18 @@ PAYLOADS: dict[str, str] = {
     "iframe-javascript": "<iframe src=javascript:alert(1)></iframe>",
     "iframe-srcdoc": '<iframe srcdoc="<script>parent.__xss=1</script>"></iframe>',
     "object-javascript": '<object data="javascript:alert(1)"></object>',
-    "object-data-svg": '<object data="data:image/svg+xml;base64,{b64:<svg onload=alert(1)>}">',
     "embed": '<embed src="data:text/html;base64,{b64:<script>alert(1)</script>}">',
     "form-action-button": "<form action=javascript:alert(1)><button>go</button></form>",
     "button-formaction": "<button formaction=javascript:alert(1)>x</button>",
     "meta-refresh": '<meta http-equiv=refresh content="0;url=javascript:alert(1)">',
     "base-href": '<base href="javascript:alert(1)//">',
     "link-stylesheet": "<link rel=stylesheet href=https://evil.example/x.css>",
-    "img-external-srcset": '<img srcset="https://evil.example/x.png 1x">',
     # styles
     "style-element": (
         "<style>@import 'https://evil.example/x.css';"
         "*{background:url(https://evil.example/bg)}</style>"
     ),
     "style-attribute": '<p style="background:url(https://evil.example/x)">x</p>',
-    "style-expression": '<div style="width: expression(alert(1))">x</div>',
     "table-background": '<table background="javascript:alert(1)"><tr><td>x</td></tr></table>',
     # parser differentials (mXSS), comments, CDATA
     "math-mxss": "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
@@ -151,9 +144,7 @@ PAYLOADS: dict[str, str] = {
     "noscript-mxss": '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
     "xmp": "<xmp><img src=x onerror=window.__xss=1></xmp>",
     "html-comment": "<!--><img src=x onerror=alert(1)>-->",
-    "conditional-comment": "<!--[if gte IE 4]><script>alert(1)</script><![endif]-->",
     "cdata": "<![CDATA[><img src=x onerror=alert(1)>]]>",
-    "svg-cdata": "<svg><![CDATA[><img src=x onerror=window.__xss=1>]]></svg>",
     # encodings
     "entity-encoded": "&lt;script&gt;alert(1)&lt;/script&gt;",
     "double-entity-encoded": "&amp;lt;img src=x onerror=alert(1)&amp;gt;",
@@ -161,7 +152,6 @@ PAYLOADS: dict[str, str] = {
     # template syntax stays text
     "jinja-expression": "{{ 7*7 }}",
     "jinja-raw": "{% raw %}{{ site }}{% endraw %}",
-    "jinja-statement": "{% for x in range(3) %}{{ x }}{% endfor %}{# comment #}",
 }
 
 KNOWN_BUGS: dict[str, str] = {}
@@ -170,6 +160,22 @@ KNOWN_BUGS: dict[str, str] = {}
 NAMES = list(PAYLOADS)
 _MARKER = re.compile(r"\b(7\d{3})\b")
 _B64 = re.compile(r"\{b64:(.*?)\}")
+
+
+GROUP_SIZE = 4
+GROUPS = {
+    f"group-{i // GROUP_SIZE + 1}": NAMES[i : i + GROUP_SIZE]
+    for i in range(0, len(NAMES), GROUP_SIZE)
+}
+"""Department id → the payloads that name it (and whose projects it leads)."""
+
+
+def group_of(name: str) -> str:
+    return next(group for group, names in GROUPS.items() if name in names)
+
+
+def department_name(group: str, text: dict[str, str]) -> str:
+    return " ".join(text[n] for n in GROUPS[group])
 
 
 def marker(name: str) -> int:
@@ -187,17 +193,6 @@ def armed(name: str) -> str:
         .replace("evil.example/", f"evil.example/{n}/")
     )
     return _B64.sub(lambda m: base64.b64encode(m.group(1).encode()).decode(), text)
-
-
-def one_line(text: str) -> str:
-    """``text`` for site.yaml's title, organisation and department names.
-
-    KNOWN BUG (generator/views/feeds.py, ``calendar``): a newline in the site's title or
-    in a department's name crashes the build with a traceback from icalendar, because
-    they go unescaped into X-WR-CALDESC / X-WR-CALNAME. Until it is fixed, the corpus
-    keeps those three fields on one line; see ``test_site_fields_may_hold_a_newline``.
-    """
-    return text.replace("\n", " ")
 
 
 def plain(name: str) -> str:
@@ -233,10 +228,12 @@ def attributed(problems: list[str]) -> dict[str | None, list[str]]:
 
 
 def write_root(root: Path, text: dict[str, str]) -> None:
-    """A site with one department and one project per payload; ``text`` fills the fields."""
+    """A site with one project per payload and one department per group of payloads."""
     q = json.dumps  # a JSON string is a valid YAML double-quoted scalar
     (root / "projects").mkdir(parents=True)
-    departments = "".join(f"  - id: {n}\n    name: {q(one_line(text[n]))}\n" for n in NAMES)
+    departments = "".join(
+        f"  - id: {group}\n    name: {q(department_name(group, text))}\n" for group in GROUPS
+    )
     (root / "site.yaml").write_text(
         f"title: {q(site_title(text))}\n"
         f"organization: {q(organisation(text))}\n"
@@ -244,12 +241,12 @@ def write_root(root: Path, text: dict[str, str]) -> None:
         encoding="utf-8",
     )
     for n in NAMES:
-        s = q(text[n])
+        s, group = q(text[n]), group_of(n)
         (root / "projects" / f"{n}.yaml").write_text(
             f"""\
 title: {s}
 summary: {s}
-lead: {n}
+lead: {group}
 sponsor: {s}
 contact: {s}
 start: 2026-11-02
@@ -259,7 +256,7 @@ milestones:
   - title: {s}
     due: 2026-11-10
     done: 2026-11-09
-    owner: {n}
+    owner: {group}
     note: {s}
   - title: {s}
     due: 2026-11-20
@@ -288,11 +285,11 @@ notes:
 
 
 def site_title(text: dict[str, str]) -> str:
-    return one_line(" ".join(text[n] for n in NAMES))
+    return " ".join(text[n] for n in NAMES)
 
 
 def organisation(text: dict[str, str]) -> str:
-    return one_line(" ".join(text[n] for n in reversed(NAMES)))
+    return " ".join(text[n] for n in reversed(NAMES))
 
 
 def build(base: Path, text: dict[str, str]) -> Path:
@@ -311,13 +308,17 @@ class Site:
     """Every HTML page, relative to ``folder``."""
 
     def own(self, name: str) -> list[str]:
-        """The pages of payload ``name``'s project and department: no other payload's."""
+        """The pages of payload ``name``'s project: no other payload is on them."""
         return [p for p in self.pages if name in p.split("/")[1:-1]]
+
+    def department(self, name: str) -> list[str]:
+        """The pages of the department ``name`` and three other payloads name."""
+        return [p for p in self.pages if group_of(name) in p.split("/")[1:-1]]
 
     @functools.cached_property
     def _shared(self) -> list[str]:
-        names = set(NAMES)
-        return [p for p in self.pages if not names & set(p.split("/")[1:-1])]
+        ids = set(NAMES) | set(GROUPS)
+        return [p for p in self.pages if not ids & set(p.split("/")[1:-1])]
 
     def shared(self) -> list[str]:
         """The pages that show every payload: index, ledger, timeline, weeks, ..."""
@@ -416,11 +417,19 @@ def markup_problems(site: Site, baseline: Site, pages: list[str]) -> dict[str, l
     return found
 
 
+def mine(name: str, problems: list[str]) -> list[str]:
+    """Of problems on a page of several payloads: those with ``name``'s marker or none."""
+    by_name = attributed(problems)
+    return by_name.get(name, []) + by_name.get(None, [])
+
+
 @pytest.mark.parametrize("name", _cases())
 def test_own_pages_have_no_active_markup(name: str, site: Site, baseline: Site) -> None:
-    pages = site.own(name)
-    assert pages, f"no project or department page for {name}"
-    found = markup_problems(site, baseline, pages)
+    assert site.own(name) and site.department(name), f"no project or department page: {name}"
+    found = markup_problems(site, baseline, site.own(name))
+    for page, hits in markup_problems(site, baseline, site.department(name)).items():
+        if hits := mine(name, hits):
+            found[page] = hits
     assert not found, f"payload {armed(name)!r} left active markup: {found}"
 
 
@@ -451,6 +460,12 @@ def test_the_static_check_sees_active_markup() -> None:
 
 # --- in Chromium ----------------------------------------------------------------------
 
+TEXTS = """() => {
+  const text = (selector) => document.querySelector(selector)?.textContent ?? null;
+  return {title: document.title, h1: text('h1'), brand: text('.brand a'), org: text('.org'),
+          main: text('main'), tags: [...document.querySelectorAll('.tag')].map((e) => e.textContent)};
+}"""
+
 GUARD = """() => {
   // Following a link or sending a form would leave the page under test. Handlers on the
   // element still run first (this listener is the last one to see the event); only the
@@ -465,41 +480,43 @@ GUARD = """() => {
   window.addEventListener('submit', (event) => {
     if (!isScript(event.target.action)) event.preventDefault();
   });
-}"""
+  // What the page shows as text, read before anything is clicked; and where to click once
+  // for real: the centre of the last link in <main>.
+  const texts = (TEXTS)();
+  const link = [...document.querySelectorAll('main a[href]')].pop();
+  link?.scrollIntoView({block: 'center'});
+  const box = link?.getClientRects()[0];
+  const point = box && box.width > 0 ? [box.x + box.width / 2, box.y + box.height / 2] : null;
+  return {texts, point};
+}""".replace("(TEXTS)", f"({TEXTS})")
 
 SWEEP = """async () => {
-  const mouse = ['mouseover', 'mouseenter', 'mousemove', 'mousedown', 'mouseup', 'click',
-                 'dblclick', 'contextmenu', 'auxclick', 'mouseout', 'mouseleave', 'wheel'];
-  const pointer = ['pointerover', 'pointerenter', 'pointermove', 'pointerdown', 'pointerup'];
-  const keys = ['keydown', 'keypress', 'keyup'];
-  const other = ['input', 'change', 'copy', 'cut', 'paste', 'scroll', 'toggle', 'select',
-                 'animationstart', 'animationend', 'transitionend', 'load', 'error'];
-  const fire = (element, event) => { try { element.dispatchEvent(event); } catch (e) {} };
+  // Script that got through can only have come in as an on* attribute (nothing else runs
+  // to add a listener): such elements get every event. Every element is hovered and
+  // focused; every link and control is clicked, which also runs the theme's own scripts.
+  const every = ['mouseover', 'mouseenter', 'mousemove', 'mousedown', 'mouseup', 'click',
+                 'dblclick', 'contextmenu', 'auxclick', 'mouseout', 'mouseleave', 'wheel',
+                 'pointerover', 'pointerenter', 'pointermove', 'pointerdown', 'pointerup',
+                 'keydown', 'keypress', 'keyup', 'input', 'change', 'copy', 'cut', 'paste',
+                 'scroll', 'toggle', 'select', 'animationstart', 'animationend',
+                 'transitionend', 'load', 'error', 'focusin', 'focus', 'blur', 'focusout'];
+  const fire = (element, type) => {
+    const init = {bubbles: true, cancelable: true, view: window};
+    const event = /^(mouse|click|dblclick|contextmenu|auxclick|wheel)/.test(type)
+      ? new MouseEvent(type, init) : new Event(type, init);
+    try { element.dispatchEvent(event); } catch (e) {}
+  };
   const clickable = 'a, area, button, summary, input, label, select, textarea';
   for (const element of document.querySelectorAll('*')) {
-    for (const type of mouse) {
-      fire(element, new MouseEvent(type, {bubbles: true, cancelable: true, view: window}));
-    }
-    for (const type of pointer) fire(element, new PointerEvent(type, {bubbles: true}));
-    for (const type of keys) fire(element, new KeyboardEvent(type, {bubbles: true, key: 'a'}));
-    for (const type of other) fire(element, new Event(type, {bubbles: true}));
-    fire(element, new FocusEvent('focusin', {bubbles: true}));
-    fire(element, new FocusEvent('focus'));
-    if (typeof element.focus === 'function') element.focus();
-    fire(element, new FocusEvent('blur'));
-    fire(element, new FocusEvent('focusout', {bubbles: true}));
+    const handled = [...element.attributes].some((a) => a.name.toLowerCase().startsWith('on'));
+    for (const type of handled ? every : ['mouseover', 'mouseenter']) fire(element, type);
+    if (element.tabIndex >= 0 && typeof element.focus === 'function') element.focus();
     // A real activation (links, buttons, summaries); SVG links had the click event above.
     if (element.matches(clickable) && typeof element.click === 'function') element.click();
   }
   // Let timers, animations and the error events of failed loads fire.
-  await new Promise((done) => requestAnimationFrame(done));
-  await new Promise((done) => setTimeout(done, 10));
-}"""
-
-TEXTS = """() => {
-  const text = (selector) => document.querySelector(selector)?.textContent ?? null;
-  return {title: document.title, h1: text('h1'), brand: text('.brand a'), org: text('.org'),
-          main: text('main'), tags: [...document.querySelectorAll('.tag')].map((e) => e.textContent)};
+  await new Promise((done) => setTimeout(done, 15));
+  return window.__xss;
 }"""
 
 
@@ -517,13 +534,12 @@ def exercise(page: WatchedPage, url: str) -> Visit:
     texts: dict[str, Any] = {}
     problems: list[str] = []
     try:
-        texts = page.evaluate(TEXTS)
-        page.evaluate(GUARD)
-        with contextlib.suppress(Exception):  # one real click (and hover), as a person would
-            page.locator("main a[href]:visible").last.click(timeout=300, no_wait_after=True)
+        prepared = page.evaluate(GUARD)
+        texts, point = prepared["texts"], prepared["point"]
+        if point:  # one real click (and so hover), through Chromium's input pipeline
+            page.mouse.click(*point)
         page.keyboard.press("Tab")
-        page.evaluate(SWEEP)
-        xss = page.evaluate("() => window.__xss")
+        xss = page.evaluate(SWEEP)
     except Exception as exc:  # the page navigated (or crashed) under the sweep
         xss = None
         problems.append(f"{url}: the page went away while exercised: {str(exc).splitlines()[0]}")
@@ -578,6 +594,8 @@ def visits(browser: Browser, site: Site) -> dict[str, Visit]:
 @pytest.mark.parametrize("name", _cases())
 def test_no_payload_runs_in_chromium(name: str, site: Site, visits: dict[str, Visit]) -> None:
     problems = [p for path in site.own(name) for p in visits[path].problems]
+    for path in site.department(name):
+        problems += mine(name, visits[path].problems)
     for path in site.shared():
         problems += attributed(visits[path].problems).get(name, [])
     assert not problems, f"payload {armed(name)!r}:\n" + "\n".join(problems)
@@ -594,20 +612,20 @@ def test_nothing_runs_on_shared_pages(site: Site, visits: dict[str, Visit]) -> N
 def test_plain_text_fields_show_the_payload_as_text(
     name: str, site: Site, visits: dict[str, Visit]
 ) -> None:
-    shown, department_name = armed(name).strip(), one_line(armed(name)).strip()
+    shown = armed(name).strip()
     everything = site_title({n: armed(n) for n in NAMES}).strip()
     project = visits[f"projects/{name}/index.html"].texts
-    department = visits[f"departments/{name}/index.html"].texts
+    department = visits[f"departments/{group_of(name)}/index.html"].texts
+    department_shown = department_name(group_of(name), {n: armed(n) for n in NAMES}).strip()
 
     assert project["h1"] == shown, "project title"
-    assert department["h1"] == department_name, "department name"
+    assert department["h1"] == department_shown, "department name"
     assert project["tags"] == [shown], "tag"
     assert project["title"] == " ".join(f"{shown} · {everything}".split()), "<title>"
     # Title twice (crumbs, h1), sponsor, contact, tag, 3 milestone titles, the department's
-    # name as lead and as owner of 3 milestones, indicator name and unit, 2 note authors.
-    main = project["main"]
-    count = main.count(shown) + (main.count(department_name) if department_name != shown else 0)
-    assert count >= 16, "sponsor, contact, milestones, indicator, notes"
+    # name (which holds it) as lead and as owner of 3 milestones, indicator name and unit,
+    # 2 note authors.
+    assert project["main"].count(shown) >= 16, "sponsor, contact, milestones, indicator, notes"
 
 
 def test_site_title_and_organisation_show_every_payload_as_text(
@@ -621,7 +639,7 @@ def test_site_title_and_organisation_show_every_payload_as_text(
 
 # --- search results, over http ---------------------------------------------------------
 
-SEARCH_QUERIES = ["alert", "script", "onerror", "javascript", "svg"]
+SEARCH_QUERIES = ["alert", "onerror", "javascript"]
 """Words of the corpus: each finds many payload-bearing pages through Pagefind's index."""
 
 RESULTS_MARKUP = """() => {
@@ -678,10 +696,10 @@ def test_search_results_show_payloads_as_text(served: str, page: WatchedPage) ->
             if more.count():
                 more.first.click(timeout=2000)
         problems += [f"{query!r}: {found}" for found in page.evaluate(RESULTS_MARKUP)]
-        page.evaluate(SWEEP)
+        xss = page.evaluate(SWEEP)
         if page.url.split("#")[0] != url:
             problems.append(f"{query!r}: navigated away to {page.url}")
-        elif (xss := page.evaluate("() => window.__xss")) is not None:
+        elif xss is not None:
             problems.append(f"{query!r}: window.__xss was set to {xss!r}")
     problems += page.problems()
     assert not problems, "\n".join(problems)
@@ -733,6 +751,8 @@ def test_the_harness_sees_a_page_navigate_away(tmp_path: Path, page: WatchedPage
 
 @pytest.mark.parametrize("field", ["title", "department"])
 def test_site_fields_may_hold_a_newline(field: str, tmp_path: Path) -> None:
+    """Found by this corpus: a newline in these went raw into the calendars' X-WR-CALDESC
+    and X-WR-CALNAME, and icalendar crashed the build with a traceback."""
     title, department = ("a\\nb", "D") if field == "title" else ("T", "D\\nE")
     (tmp_path / "projects").mkdir()
     (tmp_path / "site.yaml").write_text(

@@ -500,3 +500,38 @@ def test_a_bug_in_the_generator_is_one_line_not_a_traceback(
     assert code == 1
     assert err.startswith("progress-site: internal error: RuntimeError: boom\n")
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("template", "broken", "expected"),
+    [
+        ("index.html", "{% block main %}", "{% block main %}{{ no_such_value.x }}"),
+        ("project.html", "{% block main %}", "{% block main %}{% if %}"),
+    ],
+    ids=["fails-while-rendering", "does-not-compile"],
+)
+def test_a_theme_that_fails_leaves_the_previous_site(
+    root: Root, tmp_path: Path, template: str, broken: str, expected: str
+) -> None:
+    import datetime as dt
+    import shutil
+
+    from generator import pipeline, render
+
+    root.project("p", MINIMAL_PROJECT)
+    out = root.path / "_site"
+    today = dt.date(2026, 11, 25)
+    pipeline.build_site(root.path, out, today)
+    before = snapshot(out)
+    theme = tmp_path / "theme"
+    shutil.copytree(pipeline.THEME, theme)
+    target = theme / "templates" / template
+    text = target.read_text(encoding="utf-8")
+    assert broken in text
+    target.write_text(text.replace(broken, expected, 1), encoding="utf-8")
+    with pytest.raises(render.ThemeError) as caught:
+        pipeline.build_site(root.path, out, today, theme=theme)
+    assert caught.value.file.endswith(template)
+    assert caught.value.line > 0
+    assert snapshot(out) == before
+    assert sorted(p.name for p in root.path.iterdir()) == ["_site", "projects", "site.yaml"]

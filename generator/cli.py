@@ -142,7 +142,7 @@ def _build(root: Path, out: Path, today: dt.date, lang: str) -> int:
         print(report.theme_failed(exc, lang), file=sys.stderr)
         return 1
     except write.UnsafeDestination as exc:
-        print(f"progress-site: error: refusing to build into {exc}", file=sys.stderr)
+        print(f"progress-site: error: refusing to build there: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
         print(report.write_failed(exc, lang), file=sys.stderr)
@@ -202,7 +202,7 @@ def _serve(root: Path, port: int, today: dt.date | None, lang: str | None) -> in
         try:
             preview.start()
         except write.UnsafeDestination as exc:
-            print(f"progress-site: error: refusing to build into {exc}", file=sys.stderr)
+            print(f"progress-site: error: refusing to build there: {exc}", file=sys.stderr)
             return 2
         except OSError as exc:
             print(f"progress-site: error: cannot serve: {exc}", file=sys.stderr)

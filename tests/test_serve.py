@@ -386,5 +386,5 @@ def test_a_foreign_folder_in_the_preview_place_is_never_replaced(root: Root, run
     (foreign / "notes.txt").write_text("precious", encoding="utf-8")
     code, _, err = run("serve", "--root", root.path, "--port", "0")
     assert code == 2
-    assert "refusing to build into" in err
+    assert "refusing to build there: " in err
     assert (foreign / "notes.txt").read_text(encoding="utf-8") == "precious"

@@ -444,9 +444,9 @@ def test_department_calendars_hold_exactly_their_milestones(fixture_site: Path) 
         assert {uid_stem(e) for e in events(path)} == stems, dept
         page = (fixture_site / "departments" / dept / "index.html").read_text(encoding="utf-8")
         assert 'href="milestones.ics"' in page
-    assert not (fixture_site / "departments" / "finance" / "milestones.ics").exists()
-    page = (fixture_site / "departments" / "finance" / "index.html").read_text(encoding="utf-8")
-    assert "milestones.ics" not in page
+    # A department that delivers nothing yet still has a calendar (empty), so a link to it
+    # from a project page, or a subscription made early, never breaks.
+    assert events(fixture_site / "departments" / "finance" / "milestones.ics") == []
 
 
 def test_the_repository_calendar_holds_every_milestone(repo_site: Path) -> None:

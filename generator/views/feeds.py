@@ -350,11 +350,10 @@ def files(portfolio: PortfolioStatus) -> list[tuple[str, bytes]]:
     events: dict[tuple[str, int], str] = {}
     out.append(("milestones.ics", calendar(portfolio, everything, calendar_name, events)))
     owned = owned_milestones(portfolio)
-    for dept in site.departments:
-        if dept.id in owned:
-            name = t.gettext("%(department)s: milestones") % {"department": dept.name}
-            path = f"departments/{dept.id}/milestones.ics"
-            out.append((path, calendar(portfolio, owned[dept.id], name, events)))
+    for dept in site.departments:  # every department, so a subscription never breaks
+        name = t.gettext("%(department)s: milestones") % {"department": dept.name}
+        path = f"departments/{dept.id}/milestones.ics"
+        out.append((path, calendar(portfolio, owned.get(dept.id, []), name, events)))
     return out
 
 

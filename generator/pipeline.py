@@ -83,16 +83,17 @@ def load_portfolio(root: Path, today: dt.date) -> Portfolio:
     site, problems = validate_site(site_doc)
     language = site.language if site else _language_hint(site_doc)
     projects: list[Project] = []
-    project_docs, listing_problems = _project_documents(root)
+    project_files, listing_problems = _project_files(root)
     problems += listing_problems
-    if site is not None:
-        for project_id, doc in project_docs:
-            project, found = validate_project(doc, project_id, site, today)
-            problems += found
-            if project is not None:
-                projects.append(project)
-    else:
-        problems += [d for _, doc in project_docs for d in doc.diagnostics]
+    for project_id, path in project_files:  # one file at a time: its positions go with it
+        doc = _read(root, path)
+        if site is None:
+            problems += doc.diagnostics
+            continue
+        project, found = validate_project(doc, project_id, site, today)
+        problems += found
+        if project is not None:
+            projects.append(project)
     if errors_only(problems) or site is None:
         raise BuildError(problems, language)
     return Portfolio(site, projects, sorted(problems))
@@ -150,12 +151,13 @@ def _failed(file: str, diagnostic: Diagnostic) -> Document:
     return Document(file, None, Positions(), [diagnostic])
 
 
-def _project_documents(root: Path) -> tuple[list[tuple[str, Document]], list[Diagnostic]]:
+def _project_files(root: Path) -> tuple[list[tuple[str, Path]], list[Diagnostic]]:
+    """(project id, path) of every project file, by name; and the names that are no ids."""
     folder = root / PROJECTS_DIR
     empty = make(PROJECTS_DIR + "/", 1, 1, "projects_empty")
     if not folder.is_dir():
         return [], [empty]
-    docs: list[tuple[str, Document]] = []
+    files: list[tuple[str, Path]] = []
     problems: list[Diagnostic] = []
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         name = entry.name
@@ -163,15 +165,14 @@ def _project_documents(root: Path) -> tuple[list[tuple[str, Document]], list[Dia
             continue
         if entry.is_dir(follow_symlinks=False):
             continue
-        file = f"{PROJECTS_DIR}/{name}"
-        wrong_name = project_id_problem(file, name)
+        wrong_name = project_id_problem(f"{PROJECTS_DIR}/{name}", name)
         if wrong_name:
             problems.append(wrong_name)
             continue
-        docs.append((name[: -len(".yaml")], _read(root, folder / name)))
-    if not docs and not problems:
+        files.append((name[: -len(".yaml")], folder / name))
+    if not files and not problems:
         problems.append(empty)
-    return docs, problems
+    return files, problems
 
 
 def _language_hint(doc: Document) -> str:

@@ -26,6 +26,11 @@ is built cold the same way (``hugo --quiet --minify=false``, fresh output and ca
 folders, at least 3 runs) and the table gives ours / Hugo. Without Hugo the comparison
 is skipped with a note.
 
+The generator and theme are copied into the scratch folder first and every build runs
+from that copy, so all figures of one run come from one state of the code even while
+``generator/`` or ``theme/`` are being edited; the run reports the commit, whether the
+copy had uncommitted changes, and a hash of the copy.
+
 The Markdown table goes to stdout; progress to stderr; a JSON copy to
 ``.cache/bench/results.json`` (git-ignored). The exit status is 1 when a build fails or
 an output that must be byte-identical is not.
@@ -34,7 +39,9 @@ an output that must be byte-identical is not.
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime as dt
+import hashlib
 import json
 import os
 import platform
@@ -110,7 +117,7 @@ def _tree_rss(root_pid: int) -> int:
     return total
 
 
-def measure(command: list[str], log_file: Path, cwd: Path = REPO) -> Run:
+def measure(command: list[str], log_file: Path, cwd: Path) -> Run:
     """Run ``command`` as a fresh process; its wall time and peak memory."""
     peak_tree = 0
     stop = threading.Event()
@@ -141,6 +148,34 @@ def measure(command: list[str], log_file: Path, cwd: Path = REPO) -> Run:
         raise BuildFailed(f"{' '.join(command)} exited {process.returncode}:\n{tail}")
     peak = usage.ru_maxrss * 1024 / MIB  # KiB on Linux
     return Run(seconds, peak, max(peak_tree / MIB, peak))
+
+
+# --- the code under test -------------------------------------------------------------------
+
+
+def snapshot_code(work: Path) -> tuple[Path, str]:
+    """Copy generator/ and theme/ into ``work``; the copy and a description of it.
+
+    ``python -m generator`` run from the copy imports the copy (the current folder comes
+    first on ``sys.path``), and the theme is found next to the package.
+    """
+    code = work / "code"
+    remove(code)
+    for name in ("generator", "theme"):
+        shutil.copytree(REPO / name, code / name, ignore=shutil.ignore_patterns("__pycache__"))
+    digest = hashlib.sha256()
+    for path in sorted(p for p in code.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(code).as_posix().encode() + b"\0" + path.read_bytes())
+    compileall.compile_dir(code / "generator", quiet=1)  # as the installed package would be
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "no git"
+    dirty = git("status", "--porcelain", "--", "generator", "theme")
+    state = " + uncommitted changes to generator/ or theme/" if dirty else ""
+    return code, f"commit {commit}{state} (code sha256 {digest.hexdigest()[:12]})"
 
 
 # --- comparing two built sites -------------------------------------------------------------
@@ -263,7 +298,7 @@ def remove(*paths: Path) -> None:
             path.unlink()
 
 
-def bench_size(projects: int, runs: int, work: Path, hugo: str | None) -> SizeResult:
+def bench_size(projects: int, runs: int, work: Path, code: Path, hugo: str | None) -> SizeResult:
     folder = work / f"n{projects}"
     remove(folder)
     root, site, logs = folder / "portfolio", folder / "site", folder / "logs"
@@ -275,7 +310,7 @@ def bench_size(projects: int, runs: int, work: Path, hugo: str | None) -> SizeRe
     cache = root / ".cache"
 
     def step(name: str, out: Path, i: int) -> Run:
-        run = measure(build_command(root, out), logs / f"{name}-{i}.log")
+        run = measure(build_command(root, out), logs / f"{name}-{i}.log", code)
         log(
             f"[{projects}] {name} {i + 1}/{runs}: {run.seconds:.2f} s, "
             f"{run.peak_mib:.0f} MiB (tree {run.tree_peak_mib:.0f} MiB)"
@@ -299,7 +334,7 @@ def bench_size(projects: int, runs: int, work: Path, hugo: str | None) -> SizeRe
 
     reference = folder / "reference"
     remove(cache, reference)
-    result.reference_cold = measure(build_command(root, reference), logs / "reference.log")
+    result.reference_cold = measure(build_command(root, reference), logs / "reference.log", code)
     log(
         f"[{projects}] cold reference of the edited portfolio: "
         f"{result.reference_cold.seconds:.2f} s; comparing"
@@ -315,7 +350,7 @@ def bench_size(projects: int, runs: int, work: Path, hugo: str | None) -> SizeRe
         for i in range(max(runs, HUGO_MIN_RUNS)):
             remove(hugo_out, hugo_cache)
             run = measure(
-                hugo_command(hugo, hugo_dir, hugo_out, hugo_cache), logs / f"hugo-{i}.log"
+                hugo_command(hugo, hugo_dir, hugo_out, hugo_cache), logs / f"hugo-{i}.log", folder
             )
             log(f"[{projects}] hugo {i + 1}: {run.seconds:.2f} s, {run.peak_mib:.0f} MiB")
             result.hugo.append(run)
@@ -463,9 +498,12 @@ def main(argv: list[str] | None = None) -> int:
     started = dt.datetime.now().astimezone()
     results: list[SizeResult] = []
     failure = None
+    code_note = "not copied"
     try:
+        code, code_note = snapshot_code(work)
+        log(f"code under test: {code_note}")
         for size, count in zip(sizes, runs, strict=True):
-            results.append(bench_size(size, count, work, hugo))
+            results.append(bench_size(size, count, work, code, hugo))
     except BuildFailed as exc:
         failure = str(exc)
         log(failure)
@@ -478,9 +516,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{host['system']}; Python {host['python']}; {hugo_note}. "
         f"Load average at start: {host['load_average']}."
     )
+    code_line = f"Code: {code_note}."
+
     print(table(results))
     print()
     print(host_line)
+    print(code_line)
     print(
         f"Run on {started:%Y-%m-%d %H:%M %z}; build date `--today {TODAY}`; medians of the "
         "runs shown; peak = the largest process (wait4), tree peak = generator + Pagefind "
@@ -501,6 +542,7 @@ def main(argv: list[str] | None = None) -> int:
         "today": TODAY.isoformat(),
         "machine": host,
         "hugo": hugo_note,
+        "code": code_note,
         "failure": failure,
         "results": [
             {

@@ -29,7 +29,7 @@ def _text(value: Any) -> Any:
         return value.strip()
     if value is None:
         return ""
-    raise PydanticCustomError("expected_text", "text expected", {"found": _kind(value)})
+    raise PydanticCustomError("expected_text", "text expected", {"found": kind_of(value)})
 
 
 def _date(value: Any) -> dt.date:
@@ -101,7 +101,8 @@ def _none_to_empty(value: Any) -> Any:
     return [] if value is None else value
 
 
-def _kind(value: Any) -> str:
+def kind_of(value: Any) -> str:
+    """What a loaded value is, in the words messages use: nothing, mapping, list or text."""
     if value is None:
         return "nothing"
     if isinstance(value, dict):
@@ -112,7 +113,7 @@ def _kind(value: Any) -> str:
 
 
 def _shown(value: Any) -> str:
-    return value if isinstance(value, str) else _kind(value)
+    return value if isinstance(value, str) else kind_of(value)
 
 
 def _plain_number(value: float) -> str:

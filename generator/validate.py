@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from generator.diagnostics import Diagnostic, errors_only, make, suggest
 from generator.loader import Document, Path
-from generator.models import ID_PATTERN, Milestone, ProjectFile, SiteConfig
+from generator.models import ID_PATTERN, Milestone, ProjectFile, SiteConfig, kind_of
 
 _ID = re.compile(ID_PATTERN)
 
@@ -134,9 +134,9 @@ def _from_pydantic(error: Any, model: type[BaseModel], doc: Document) -> Diagnos
     if kind in _EMPTY_TYPES:
         return make(doc.file, line, col, "empty_value", key=key)
     if kind in _MAPPING_TYPES:
-        return make(doc.file, line, col, "expected_mapping", key=key, found=_kind(value))
+        return make(doc.file, line, col, "expected_mapping", key=key, found=kind_of(value))
     if kind == "list_type":
-        return make(doc.file, line, col, "expected_list", key=key, found=_kind(value))
+        return make(doc.file, line, col, "expected_list", key=key, found=kind_of(value))
     if kind in _NUMBER_TYPES:
         return make(doc.file, line, col, "expected_number", key=key, value=_shown(value))
     if kind in {"greater_than_equal", "less_than_equal"}:
@@ -197,16 +197,6 @@ def _inner_model(annotation: Any) -> Any:
         if found is not None:
             return found
     return None
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, dict):
-        return "mapping"
-    if isinstance(value, list):
-        return "list"
-    return "text"
 
 
 def _shown(value: Any) -> str:

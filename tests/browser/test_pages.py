@@ -27,15 +27,12 @@ under CI, where they fail.
 from __future__ import annotations
 
 import contextlib
-import functools
-import http.server
 import io
 import json
 import os
 import re
 import shutil
 import subprocess
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from generator.cli import main
+from tests.browser.conftest import serve_folder
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Route
@@ -92,33 +90,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        # Chromium asks the host's root for /favicon.ico on its own (the page does not,
-        # and Playwright does not report it); the host's root is not the site's.
-        if self.path == "/favicon.ico":
-            self.send_response(204)
-            self.end_headers()
-            return
-        super().do_GET()
-
-
 @pytest.fixture(scope="module")
 def base_url(site: Path) -> Iterator[str]:
     """``http://127.0.0.1:<free port>/progress/``, serving ``site``; stopped at the end."""
-    handler = functools.partial(_Quiet, directory=str(site.parent))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/{SUB_PATH}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serve_folder(site.parent) as root:
+        yield f"{root}{SUB_PATH}/"
 
 
 def page_kinds(site: Path) -> dict[str, str]:

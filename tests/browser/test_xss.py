@@ -40,12 +40,10 @@ import collections
 import concurrent.futures
 import contextlib
 import functools
-import http.server
 import io
 import json
 import os
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -55,7 +53,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from generator.cli import main
-from tests.browser.conftest import launch, open_page, screenshot
+from tests.browser.conftest import launch, open_page, screenshot, serve_folder
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -662,24 +660,11 @@ RESULTS_MARKUP = """() => {
 }"""
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def served(site: Site) -> Iterator[str]:
     """The corpus site over http on 127.0.0.1 (Pagefind cannot read its index from disk)."""
-    handler = functools.partial(_Quiet, directory=str(site.folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serve_folder(site.folder) as url:
+        yield url
 
 
 def test_search_results_show_payloads_as_text(served: str, page: WatchedPage) -> None:

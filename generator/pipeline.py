@@ -8,13 +8,14 @@ validated, and the write stage swaps the finished site in at once.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
+import functools
 import os
 import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator import context, history, render, search, status, views, write
+from generator import workers as worker_pool
 from generator.diagnostics import Diagnostic, InputError, errors_only, make
 from generator.loader import Document, load_bytes
 from generator.models import SiteConfig
@@ -24,6 +25,8 @@ THEME = Path(__file__).resolve().parent.parent / "theme"
 SITE_FILE = "site.yaml"
 PROJECTS_DIR = "projects"
 DEFAULT_LANGUAGE = "zh-CN"
+PARALLEL_FROM = 20
+"""Portfolios this large render on every core; below it, forking costs more than it saves."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,9 @@ class BuildError(InputError):
         self.language = language
 
 
-def build_site(root: Path, out: Path, today: dt.date, theme: Path = THEME) -> BuildResult:
+def build_site(
+    root: Path, out: Path, today: dt.date, theme: Path = THEME, workers: int | None = None
+) -> BuildResult:
     write.check_destination(out, protected=(root, root / PROJECTS_DIR, theme))
     portfolio = load_portfolio(root, today)
     # History: each milestone's baseline and re-plans from git (2 git processes in all).
@@ -59,16 +64,22 @@ def build_site(root: Path, out: Path, today: dt.date, theme: Path = THEME) -> Bu
     pages = context.build_pages(state) + search.pages(state)
     pages += [p for view in views.ALL for p in view.pages(state)]
     language = portfolio.site.language
-    files = itertools.chain(
-        render.render_pages(pages, theme, language),
-        [("data.json", render.render_json(context.data_json(state)))],
-        [("ledger.csv", render.render_csv(context.LEDGER_COLUMNS, context.ledger_rows(state)))],
-        *(view.files(state) for view in views.ALL),
-        render.static_files(theme),
-    )
-    count = write.write_site(
-        out, files, finish=lambda staging: search.build_index(staging, language)
-    )
+    searched = [page for page in pages if search.indexed(page)]
+    other_pages = [page for page in pages if not search.indexed(page)]
+    other_jobs: list[write.Job] = [  # the largest first, so the workers finish together
+        *(functools.partial(view.files, state) for view in views.ALL),
+        lambda: [("data.json", render.render_json(context.data_json(state)))],
+        lambda: [
+            ("ledger.csv", render.render_csv(context.LEDGER_COLUMNS, context.ledger_rows(state)))
+        ],
+        *render.page_jobs(other_pages, theme, language),
+        lambda: render.static_files(theme),
+    ]
+    workers = workers or (worker_pool.available() if len(state.projects) >= PARALLEL_FROM else 1)
+    with write.staging(out) as site:
+        count = site.write(render.page_jobs(searched, theme, language), workers)
+        with search.index_in_background(site.path, language):  # Pagefind, beside the rendering
+            count += site.write(other_jobs, workers)
     return BuildResult(state, count, portfolio.warnings)
 
 

@@ -14,7 +14,7 @@ import html
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,8 @@ from babel.support import NullTranslations, Translations
 from markupsafe import Markup
 
 from generator.context import Page
+
+Output = tuple[str, bytes]
 
 # --- Markdown, sanitised ----------------------------------------------------------------
 
@@ -167,22 +169,60 @@ class ThemeError(Exception):
         super().__init__(f"{file}:{line}: {message} (while rendering {page})")
         self.file, self.line, self.message, self.page = file, line, message, page
 
+    def __reduce__(self) -> tuple[type[ThemeError], tuple[str, int, str, str]]:
+        return ThemeError, (self.file, self.line, self.message, self.page)  # from a worker
+
 
 def render_pages(pages: list[Page], theme: Path, language: str) -> Iterator[tuple[str, bytes]]:
-    env = environment(theme, language)
-    templates: dict[str, jinja2.Template] = {}
+    renderer = PageRenderer(theme, language)
     for page in pages:
+        yield from renderer.render(page)
+
+
+def page_jobs(pages: list[Page], theme: Path, language: str) -> list[Callable[[], list[Output]]]:
+    """One job per page, for the write stage; the templates are compiled here, once."""
+    renderer = PageRenderer(theme, language)
+    renderer.compile({page.template for page in pages})
+    return [functools.partial(renderer.render, page) for page in pages]
+
+
+class PageRenderer:
+    """The theme's environment and compiled templates, shared by every page of a build."""
+
+    def __init__(self, theme: Path, language: str) -> None:
+        self.theme = theme
+        self.env = environment(theme, language)
+        self.templates: dict[str, jinja2.Template] = {}
+
+    def compile(self, names: set[str]) -> None:
+        for name in sorted(names):
+            self._template(name, name)
+
+    def render(self, page: Page) -> list[Output]:
+        template = self._template(page.template, page.path)
         try:
-            template = templates.get(page.template) or env.get_template(page.template)
-            templates[page.template] = template
             html = template.render(**page.context)
-        except jinja2.TemplateSyntaxError as exc:
+        except jinja2.TemplateSyntaxError as exc:  # an imported template, compiled on first use
             where = exc.filename or page.template
             raise ThemeError(where, exc.lineno, exc.message or str(exc), page.path) from exc
         except Exception as exc:
-            where, line = _template_frame(exc, theme, page.template)
+            where, line = _template_frame(exc, self.theme, page.template)
             raise ThemeError(where, line, f"{type(exc).__name__}: {exc}", page.path) from exc
-        yield page.path, html.encode("utf-8")
+        return [(page.path, html.encode("utf-8"))]
+
+    def _template(self, name: str, page: str) -> jinja2.Template:
+        template = self.templates.get(name)
+        if template is None:
+            try:
+                template = self.env.get_template(name)
+            except jinja2.TemplateSyntaxError as exc:
+                where = exc.filename or name
+                raise ThemeError(where, exc.lineno, exc.message or str(exc), page) from exc
+            except Exception as exc:
+                where, line = _template_frame(exc, self.theme, name)
+                raise ThemeError(where, line, f"{type(exc).__name__}: {exc}", page) from exc
+            self.templates[name] = template
+        return template
 
 
 def _template_frame(exc: BaseException, theme: Path, fallback: str) -> tuple[str, int]:

@@ -3,6 +3,11 @@
 The site is written into a fresh sibling folder and swapped in with one rename, so a
 failed, interrupted or half-rendered build never touches what was published.
 Every output path is checked to stay inside the output folder.
+
+Output comes as *jobs*: each renders some files (one page, the ledger, the feeds) when
+called. :meth:`Staging.write` runs them, in several worker processes when asked
+(:mod:`generator.workers`); every job writes its own files, so nothing rendered has to
+travel back to this process or be held in memory at once.
 """
 
 from __future__ import annotations
@@ -10,11 +15,19 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
+
+from generator import workers as worker_pool
+
+Output = tuple[str, bytes]
+"""A file of the site: its path relative to the site's root, and its content."""
+Job = Callable[[], Iterable[Output]]
+"""Renders some of the site's files when called."""
 
 _BUILDING = ".building-"
 _RENAME_EXCHANGE = 2
@@ -61,36 +74,61 @@ def safe_relative(path: str) -> PurePosixPath:
     return rel
 
 
-def write_site(
-    out: Path,
-    files: Iterable[tuple[str, bytes]],
-    finish: Callable[[Path], None] | None = None,
-) -> int:
-    """Write ``files`` as the new content of ``out``; returns how many were written.
+class Staging:
+    """The folder a new site is written into before it replaces the published one."""
 
-    ``finish`` runs on the complete staging folder before the swap (the search index
-    is built there). If anything fails before the swap (rendering is lazy, so a
-    template error raised while iterating ``files`` counts too), ``out`` is left
-    exactly as it was.
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def write(self, jobs: Sequence[Job], workers: int = 1) -> int:
+        """Run every job and write its files; returns how many files were written."""
+        return worker_pool.run([functools.partial(self._write, job) for job in jobs], workers)
+
+    def _write(self, job: Job) -> int:
+        count = 0
+        for path, content in job():
+            target = self.path.joinpath(*safe_relative(path).parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+            count += 1
+        return count
+
+
+@contextlib.contextmanager
+def staging(out: Path) -> Iterator[Staging]:
+    """A fresh staging folder beside ``out``, swapped in for ``out`` when the block ends.
+
+    If anything fails inside the block, the staging folder is removed and ``out`` is
+    left exactly as it was.
     """
     out = out.absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(out)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}{_BUILDING}", dir=out.parent))
+    site = Staging(Path(tempfile.mkdtemp(prefix=f".{out.name}{_BUILDING}", dir=out.parent)))
     try:
-        count = 0
-        for path, content in files:
-            target = staging.joinpath(*safe_relative(path).parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-            count += 1
-        if finish is not None:
-            finish(staging)
-        staging.chmod(0o755)
-        _swap_in(staging, out)
+        yield site
+        site.path.chmod(0o755)
+        _swap_in(site.path, out)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(site.path, ignore_errors=True)
         raise
+
+
+def write_site(
+    out: Path,
+    files: Iterable[Output],
+    finish: Callable[[Path], None] | None = None,
+) -> int:
+    """Write ``files`` as the new content of ``out``; returns how many were written.
+
+    ``finish`` runs on the complete staging folder before the swap. If anything fails
+    before the swap (a lazy ``files`` that raises counts too), ``out`` is left exactly
+    as it was.
+    """
+    with staging(out) as site:
+        count = site.write([lambda: files])
+        if finish is not None:
+            finish(site.path)
     return count
 
 

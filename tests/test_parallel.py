@@ -1,0 +1,172 @@
+"""Building on every core: the same bytes as one process, and the same errors.
+
+Pages and the other outputs are rendered by forked workers (generator/workers.py) while
+Pagefind indexes the project and department pages beside them. Nothing about a file may
+depend on which process wrote it, or when.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from generator import pipeline, render, search, workers
+from tests.bench import synth
+from tests.conftest import REPO
+
+TODAY = dt.date(2026, 11, 25)
+
+
+def tree(folder: Path) -> dict[str, tuple[int, bytes | None]]:
+    """Every path under ``folder`` with its mode and, for files, its bytes."""
+    return {
+        p.relative_to(folder).as_posix(): (
+            stat.S_IMODE(p.stat().st_mode),
+            p.read_bytes() if p.is_file() else None,
+        )
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+def test_the_repository_built_by_two_workers_is_byte_identical_to_one(tmp_path: Path) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    pipeline.build_site(REPO, one, TODAY, workers=1)
+    pipeline.build_site(REPO, two, TODAY, workers=2)
+    a, b = tree(one), tree(two)
+    assert any(name.startswith("pagefind/index/") for name in a), "the index is compared too"
+    assert a.keys() == b.keys()
+    assert [name for name in a if a[name] != b[name]] == []
+
+
+def test_a_large_portfolio_goes_parallel_by_itself_and_matches_a_serial_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "root"
+    synth.write_portfolio(root, pipeline.PARALLEL_FROM, milestones=6, notes=12, values=8)
+    monkeypatch.setattr(search, "start_index", lambda site_dir, language: search.Indexing())
+    seen: list[int] = []
+    real_run = workers.run
+
+    def counting_run(tasks: list[workers.Task], count: int) -> int:
+        seen.append(count)
+        return real_run(tasks, count)
+
+    monkeypatch.setattr(workers, "run", counting_run)
+    monkeypatch.setattr(workers, "available", lambda: 2)
+    pipeline.build_site(root, tmp_path / "auto", TODAY)
+    assert seen == [2, 2], "project pages first, then the rest, both on two workers"
+    pipeline.build_site(root, tmp_path / "serial", TODAY, workers=1)
+    assert tree(tmp_path / "auto") == tree(tmp_path / "serial")
+
+
+def test_a_small_portfolio_stays_in_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "start_index", lambda site_dir, language: search.Indexing())
+    seen: list[int] = []
+    real_run = workers.run
+    monkeypatch.setattr(
+        workers, "run", lambda tasks, count: seen.append(count) or real_run(tasks, count)
+    )
+    pipeline.build_site(REPO, tmp_path / "site", TODAY)
+    assert seen == [1, 1]
+
+
+def test_a_template_error_in_a_worker_names_the_template_and_the_first_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    theme = tmp_path / "theme"
+    shutil.copytree(pipeline.THEME, theme)
+    template = theme / "templates" / "project.html"
+    lines = template.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if "{% block main %}" in line)
+    lines.insert(at + 1, "{{ no_such_value.anything }}\n")
+    template.write_text("".join(lines), encoding="utf-8")
+    monkeypatch.setattr(search, "start_index", lambda site_dir, language: search.Indexing())
+    out = tmp_path / "site"
+    pipeline.build_site(REPO, out, TODAY, workers=2)
+    before = tree(out)
+    with pytest.raises(render.ThemeError) as failed:
+        pipeline.build_site(REPO, out, TODAY, theme=theme, workers=2)
+    first_project = sorted(p.stem for p in (REPO / "projects").glob("*.yaml"))[0]
+    assert failed.value.file == str(template)
+    assert failed.value.line == at + 2
+    assert "no_such_value" in failed.value.message
+    assert re.fullmatch(r"projects/[a-z0-9-]+/index\.html", failed.value.page)
+    assert failed.value.page == f"projects/{first_project}/index.html"
+    assert tree(out) == before, "the published site is untouched"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site", "theme"], "no staging left"
+
+
+def test_the_first_failure_in_task_order_is_the_one_raised() -> None:
+    def ok() -> int:
+        return 1
+
+    def fails(text: str) -> workers.Task:
+        def task() -> int:
+            raise ValueError(text)
+
+        return task
+
+    tasks = [ok, fails("first"), ok, fails("second"), ok]
+    for count in (1, 2):
+        with pytest.raises(ValueError, match="^first$"):
+            workers.run(tasks, count)
+    assert workers.run([ok] * 7, 2) == 7
+
+
+def test_an_exception_that_cannot_travel_back_still_says_what_it_was() -> None:
+    class Local(Exception):  # defined in a function: it cannot be pickled
+        pass
+
+    def task() -> int:
+        raise Local("kept text")
+
+    with pytest.raises(RuntimeError, match="Local: kept text"):
+        workers.run([task, task], 2)
+
+
+def test_a_worker_that_dies_fails_the_run_instead_of_hanging() -> None:
+    def dies() -> int:
+        os._exit(9)
+
+    with pytest.raises(workers.WorkerDied):
+        workers.run([dies, dies], 2)
+
+
+def test_the_indexed_templates_are_the_ones_that_mark_their_body_for_pagefind() -> None:
+    marked = {
+        path.name
+        for path in (pipeline.THEME / "templates").glob("*.html")
+        if "data-pagefind-body" in path.read_text(encoding="utf-8")
+    }
+    assert marked == set(search.INDEXED_TEMPLATES)
+
+
+def test_a_failure_while_pagefind_runs_stops_it_and_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[search.Indexing] = []
+    real_start = search.start_index
+
+    def start(site_dir: Path, language: str) -> search.Indexing:
+        started.append(real_start(site_dir, language))
+        return started[-1]
+
+    def broken(*args: object) -> list[tuple[str, bytes]]:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(search, "start_index", start)
+    monkeypatch.setattr(render, "render_json", broken)
+    with pytest.raises(OSError, match="No space left"):
+        pipeline.build_site(REPO, tmp_path / "site", TODAY, workers=2)
+    assert len(started) == 1
+    process = started[0]._process  # type: ignore[attr-defined]
+    assert process.returncode is not None, "Pagefind was stopped, not left running"
+    assert list(tmp_path.iterdir()) == []

@@ -60,6 +60,18 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--out", type=Path, default=None, help="output folder (default: _site under the root)"
     )
+    build.add_argument(
+        "--force",
+        action="store_true",
+        help="build even when nothing has changed since the last build into the same folder",
+    )
+    build.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help="worker processes to render with (default: every core, for 20 projects or more)",
+    )
 
     check = commands.add_parser(
         "check", help="validate every file and list overdue and due-soon milestones"
@@ -125,15 +137,15 @@ def _main(argv: list[str] | None = None) -> int:
     today: dt.date = args.today or pipeline.today_in_site_zone(root)
     lang: str = args.lang or pipeline.site_language(root)
     if args.command == "build":
-        return _build(root, args.out or root / "_site", today, lang)
+        return _build(root, args.out or root / "_site", today, lang, args.force, args.jobs)
     if args.command == "diff":
         return _diff(root, args.base, today, lang, args.format)
     return _check(root, today, lang, args.format, set(args.fail_on or ["error"]))
 
 
-def _build(root: Path, out: Path, today: dt.date, lang: str) -> int:
+def _build(root: Path, out: Path, today: dt.date, lang: str, force: bool, jobs: int | None) -> int:
     try:
-        result = pipeline.build_site(root, out, today)
+        result = pipeline.build_site(root, out, today, workers=jobs, force=force)
     except pipeline.BuildError as exc:
         report.print_diagnostics(exc.diagnostics, lang, sys.stderr)
         print(report.failed_line(len(exc.diagnostics), lang), file=sys.stderr)
@@ -191,6 +203,16 @@ def _port(text: str) -> int:
         value = -1
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"'{text}' is not a port number (0-65535)")
+    return value
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of processes (1 or more)")
     return value
 
 

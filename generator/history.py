@@ -324,6 +324,14 @@ def git(root: Path, *args: str) -> bytes:
     return done.stdout
 
 
+def head(root: Path) -> str:
+    """The commit history is read from (``""`` outside a git repository)."""
+    try:
+        return git(root, "rev-parse", "--verify", "--quiet", "HEAD").decode().strip()
+    except GitError:
+        return ""
+
+
 def _log(root: Path) -> list[FileChange]:
     """Every change to a file in projects/, oldest first, along HEAD's first parents."""
     out = git(

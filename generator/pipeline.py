@@ -14,7 +14,7 @@ import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import context, history, render, search, status, views, write
+from generator import cache, context, history, render, search, status, views, write
 from generator import workers as worker_pool
 from generator.diagnostics import Diagnostic, InputError, errors_only, make
 from generator.loader import Document, load_bytes
@@ -40,9 +40,14 @@ class Portfolio:
 
 @dataclass(frozen=True)
 class BuildResult:
-    status: status.PortfolioStatus
+    projects: int
+    today: dt.date
+    language: str
     files: int
+    """How many files the build wrote (or, when up to date, the build that is still there)."""
     warnings: list[Diagnostic]
+    up_to_date: bool = False
+    """Nothing had changed since the last build into the same folder: nothing was done."""
 
 
 class BuildError(InputError):
@@ -54,9 +59,27 @@ class BuildError(InputError):
 
 
 def build_site(
-    root: Path, out: Path, today: dt.date, theme: Path = THEME, workers: int | None = None
+    root: Path,
+    out: Path,
+    today: dt.date,
+    theme: Path = THEME,
+    workers: int | None = None,
+    force: bool = False,
 ) -> BuildResult:
     write.check_destination(out, protected=(root, root / PROJECTS_DIR, theme))
+    # Unchanged inputs and an untouched output folder: the site there is this build's.
+    build_key = cache.key(
+        root,
+        root / PROJECTS_DIR,
+        theme,
+        today.isoformat(),
+        [history.head(root), search.fingerprint()],
+    )
+    previous = None if force else cache.unchanged(root, out, build_key)
+    if previous is not None:
+        return BuildResult(
+            previous.projects, today, previous.language, previous.count, previous.warnings, True
+        )
     portfolio = load_portfolio(root, today)
     # History: each milestone's baseline and re-plans from git (2 git processes in all).
     slips = history.slips(root, portfolio.projects, portfolio.site.timezone, today)
@@ -80,7 +103,8 @@ def build_site(
         count = site.write(render.page_jobs(searched, theme, language), workers)
         with search.index_in_background(site.path, language):  # Pagefind, beside the rendering
             count += site.write(other_jobs, workers)
-    return BuildResult(state, count, portfolio.warnings)
+    cache.save(root, out, build_key, len(state.projects), language, count, portfolio.warnings)
+    return BuildResult(len(state.projects), today, language, count, portfolio.warnings)
 
 
 def check(root: Path, today: dt.date) -> tuple[status.PortfolioStatus, list[Diagnostic]]:

@@ -28,6 +28,12 @@ _WORDS: dict[str, tuple[str, str]] = {
         "已构建 {projects} 个项目（截至 {today}），共 {files} 个文件，输出到 {out}；"
         "请打开 {out}/index.html",
     ),
+    "up_to_date": (
+        "nothing changed since the last build: the {files} files for {projects} projects "
+        "as of {today} in {out} are up to date",
+        "自上次构建以来没有变化：{out} 中 {projects} 个项目（截至 {today}）的 "
+        "{files} 个文件已是最新",
+    ),
     "theme_failed": (
         "the theme failed to render: {error}; nothing was written",
         "主题模板渲染失败：{error}；未写入任何文件",
@@ -106,11 +112,11 @@ def write_failed(error: OSError, lang: str) -> str:
 
 def built_line(result: BuildResult, out: Path, lang: str) -> str:
     return word(
-        "built",
+        "up_to_date" if result.up_to_date else "built",
         lang,
         files=result.files,
-        projects=len(result.status.projects),
-        today=result.status.today.isoformat(),
+        projects=result.projects,
+        today=result.today.isoformat(),
         out=out,
     )
 

@@ -71,6 +71,16 @@ def executable() -> Path:
     return Path(str(found))
 
 
+def fingerprint() -> str:
+    """Which Pagefind binary would index the site (for the build record's key)."""
+    try:
+        binary = executable()
+        info = binary.stat()
+    except (SearchIndexError, OSError):
+        return "pagefind missing"
+    return f"{binary} {info.st_size} {info.st_mtime_ns}"
+
+
 def pagefind_language(language: str) -> str:
     """The site's language as Pagefind names it: ``zh-CN`` → ``zh-cn``."""
     return language.lower()

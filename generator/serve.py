@@ -303,7 +303,7 @@ class Preview:
             problems = (f"{type(exc).__name__}: {exc}",)
             headline = word("internal", lang, error=type(exc).__name__)
         else:
-            lang = self._lang or result.status.site.language
+            lang = self._lang or result.language
             for warning in result.warnings:
                 self._log(warning.format(lang))
             headline = word("rebuilt", lang, files=result.files)

@@ -469,7 +469,7 @@ def test_a_killed_build_leaves_the_previous_site(root: Root) -> None:
     subprocess.run([sys.executable, "-m", "generator", "build", "--root", str(root.path),
                     "--today", "2026-11-25"], env=env, check=True, capture_output=True)
     assert (out / "projects" / "p00" / "index.html").exists()
-    assert sorted(p.name for p in root.path.iterdir()) == ["_site", "projects", "site.yaml"]
+    assert sorted(p.name for p in root.path.iterdir()) == [".cache", "_site", "projects", "site.yaml"]
 
 
 def test_an_output_folder_that_is_not_a_site_is_never_replaced(run: Run, root: Root) -> None:
@@ -534,4 +534,4 @@ def test_a_theme_that_fails_leaves_the_previous_site(
     assert caught.value.file.endswith(template)
     assert caught.value.line > 0
     assert snapshot(out) == before
-    assert sorted(p.name for p in root.path.iterdir()) == ["_site", "projects", "site.yaml"]
+    assert sorted(p.name for p in root.path.iterdir()) == [".cache", "_site", "projects", "site.yaml"]

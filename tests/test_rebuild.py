@@ -1,0 +1,152 @@
+"""A build with nothing changed does nothing, and any change at all rebuilds.
+
+The build record (generator/cache.py) keys a build on every input; the output folder
+must also still hold exactly the files the last build left there. These tests change
+one thing at a time and watch whether the site was written again.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from generator import search
+from tests.conftest import Root, RunResult
+
+Run = Callable[..., RunResult]
+
+PROJECT = """\
+title: 一流本科专业建设
+lead: academic-affairs
+due: 2026-12-01
+milestones:
+  - title: 年度总结
+    due: 2026-12-31
+notes:
+  - date: 2026-11-20
+    text: 完成第一轮评估。
+"""
+WARNING = (
+    "projects/x.yaml:6:10: warning: this milestone is due on 2026-12-31, "
+    "after the project's own due date 2026-12-01"
+)
+
+
+@pytest.fixture(autouse=True)
+def no_search_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "start_index", lambda site_dir, language: search.Indexing())
+
+
+def stamps(out: Path) -> dict[str, int]:
+    """Every file's inode: a rewritten site gets new files."""
+    return {p.relative_to(out).as_posix(): p.stat().st_ino for p in out.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def built(root: Root, tmp_path: Path, run: Run) -> tuple[Path, dict[str, int]]:
+    root.project("x", PROJECT)
+    out = tmp_path / "site"
+    code, _, err = run("build", "--root", root.path, "--out", out, "--today", "2026-11-25")
+    assert code == 0, err
+    return out, stamps(out)
+
+
+def build(run: Run, root: Root, out: Path, *extra: str, today: str = "2026-11-25") -> RunResult:
+    return run("build", "--root", root.path, "--out", out, "--today", today, *extra)
+
+
+def test_nothing_changed_means_nothing_written_and_the_same_warnings(
+    root: Root, built: tuple[Path, dict[str, int]], run: Run
+) -> None:
+    out, before = built
+    code, said, err = build(run, root, out)
+    assert code == 0
+    assert said.startswith("nothing changed since the last build: the ")
+    assert "for 1 projects as of 2026-11-25" in said
+    assert err.splitlines() == [WARNING], "the warnings of the build that is still there"
+    assert stamps(out) == before
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["project edited", "project added", "site.yaml edited", "another day", "forced"],
+)
+def test_any_change_to_an_input_rebuilds(
+    root: Root, built: tuple[Path, dict[str, int]], run: Run, change: str
+) -> None:
+    out, before = built
+    extra: list[str] = []
+    today = "2026-11-25"
+    if change == "project edited":
+        root.project("x", PROJECT.replace("第一轮", "第二轮"))
+    elif change == "project added":
+        root.project("y", "title: 新项目\nlead: academic-affairs\n")
+    elif change == "site.yaml edited":
+        site = root.path / "site.yaml"
+        site.write_text(site.read_text(encoding="utf-8").replace("title:", "title: 新", 1), "utf-8")
+    elif change == "another day":
+        today = "2026-11-26"
+    else:
+        extra = ["--force"]
+    code, said, err = build(run, root, out, *extra, today=today)
+    assert code == 0, err
+    assert said.startswith("built "), said
+    assert stamps(out) != before
+    if change == "project edited":
+        assert "第二轮" in (out / "projects" / "x" / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("change", ["file edited", "file removed", "file added"])
+def test_a_touched_output_folder_is_rebuilt_to_what_it_should_be(
+    root: Root, built: tuple[Path, dict[str, int]], run: Run, change: str
+) -> None:
+    out, before = built
+    page = out / "projects" / "x" / "index.html"
+    good = page.read_bytes()
+    if change == "file edited":
+        page.write_bytes(good.replace("第一轮".encode(), "第九轮".encode()))
+        os.utime(page, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns + 1))
+    elif change == "file removed":
+        page.unlink()
+    else:
+        (out / "stray.html").write_text("left by hand", encoding="utf-8")
+    code, said, err = build(run, root, out)
+    assert code == 0, err
+    assert said.startswith("built ")
+    assert page.read_bytes() == good
+    assert not (out / "stray.html").exists()
+    assert stamps(out).keys() == before.keys()
+
+
+def test_a_failed_build_forgets_the_record(
+    root: Root, built: tuple[Path, dict[str, int]], run: Run
+) -> None:
+    out, before = built
+    good = (root.path / "projects" / "x.yaml").read_text(encoding="utf-8")
+    root.project("x", "title: [\n")
+    code, _, _ = build(run, root, out)
+    assert code == 1
+    assert stamps(out) == before, "a failed build leaves the site as it was"
+    root.project("x", good)
+    code, said, _ = build(run, root, out)
+    assert code == 0
+    assert said.startswith("nothing changed since the last build"), (
+        "the site on disk still is this input's build"
+    )
+
+
+def test_an_unreadable_record_only_means_a_full_build(
+    root: Root, built: tuple[Path, dict[str, int]], run: Run
+) -> None:
+    out, _ = built
+    records = list((root.path / ".cache" / "builds").iterdir())
+    assert len(records) == 1
+    records[0].write_bytes(b"not a pickle")
+    code, said, err = build(run, root, out)
+    assert code == 0, err
+    assert said.startswith("built ")
+    code, said, _ = build(run, root, out)
+    assert said.startswith("nothing changed since the last build")

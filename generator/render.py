@@ -128,6 +128,11 @@ def _long_date(value: dt.date, language: str) -> str:
     return format_date(value, format="long", locale=language.replace("-", "_"))
 
 
+def _isoformat(value: dt.date) -> str:
+    """A date as YYYY-MM-DD: a filter, which Jinja calls directly, unlike a method."""
+    return value.isoformat()
+
+
 def _percent(value: float) -> str:
     return f"{round(value * 100)}%"
 
@@ -156,6 +161,7 @@ def environment(theme: Path, language: str) -> jinja2.Environment:
     env.install_gettext_translations(translations(theme, language), newstyle=True)  # type: ignore[attr-defined]
     env.filters["markdown"] = markdown_to_html
     env.filters["long_date"] = functools.partial(_long_date, language=language)
+    env.filters["isoformat"] = _isoformat
     env.filters["percent"] = _percent
     env.filters["number"] = _number
     env.globals["language"] = language

@@ -148,6 +148,53 @@ def _number(value: float | None) -> str:
 # --- the environment ---------------------------------------------------------------------
 
 
+def _gettext_callables(
+    catalog: NullTranslations,
+) -> tuple[Callable[..., str], Callable[..., str]]:
+    """Jinja's new-style ``_``/``gettext`` and ``ngettext``, their results the same, faster.
+
+    Jinja's own go through three context calls per message; these call the catalog directly
+    and keep each message without variables once formatted, for the whole build.
+    As in Jinja, the message is Markup when autoescaping and always a %-format string.
+    """
+    formatted: dict[str, str] = {}
+    plurals: dict[tuple[str, str, int], str] = {}
+
+    @jinja2.pass_context
+    def gettext(context: jinja2.runtime.Context, string: str, /, **variables: Any) -> str:
+        autoescape = context.eval_ctx.autoescape
+        if not variables and autoescape:
+            found = formatted.get(string)
+            if found is None:
+                found = formatted[string] = Markup(catalog.gettext(string)) % variables
+            return found
+        message = catalog.gettext(string)
+        return (Markup(message) if autoescape else message) % variables
+
+    @jinja2.pass_context
+    def ngettext(
+        context: jinja2.runtime.Context,
+        singular: str,
+        plural: str,
+        num: int,
+        /,
+        **variables: Any,
+    ) -> str:
+        autoescape = context.eval_ctx.autoescape
+        if not variables and autoescape:
+            key = (singular, plural, num)
+            found = plurals.get(key)
+            if found is None:
+                found = Markup(catalog.ngettext(singular, plural, num)) % {"num": num}
+                plurals[key] = found
+            return found
+        variables.setdefault("num", num)
+        message = catalog.ngettext(singular, plural, num)
+        return (Markup(message) if autoescape else message) % variables
+
+    return gettext, ngettext
+
+
 def environment(theme: Path, language: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(theme / "templates"),
@@ -158,7 +205,10 @@ def environment(theme: Path, language: str) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.install_gettext_translations(translations(theme, language), newstyle=True)  # type: ignore[attr-defined]
+    catalog = translations(theme, language)
+    env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
+    gettext, ngettext = _gettext_callables(catalog)
+    env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
     env.filters["markdown"] = markdown_to_html
     env.filters["long_date"] = functools.partial(_long_date, language=language)
     env.filters["isoformat"] = _isoformat

@@ -86,7 +86,12 @@ _PLAIN = re.compile(r"^[^\n\\`*_\[\]<>#!|~&:.=+\-\d]*$")
 """One line without a character Markdown could act on: a paragraph of text, escaped."""
 
 
-@functools.lru_cache(maxsize=65536)
+MARKDOWN_CACHE_SIZE = 1 << 20
+"""Distinct texts kept: every note of a 3,000-project portfolio (~100 each) and its summaries.
+A note shows on its project's page and its week's, so a build must not evict one it needs."""
+
+
+@functools.lru_cache(maxsize=MARKDOWN_CACHE_SIZE)
 def markdown_to_html(text: str) -> Markup:
     """Markdown (GitHub's dialect, by cmark-gfm) → safe HTML, cached per distinct text.
 
@@ -124,6 +129,7 @@ def translations(theme: Path, language: str) -> NullTranslations:
     return Translations(compiled)
 
 
+@functools.lru_cache(maxsize=4096)
 def _long_date(value: dt.date, language: str) -> str:
     return format_date(value, format="long", locale=language.replace("-", "_"))
 

@@ -19,12 +19,14 @@ import openpyxl
 import pytest
 from icalendar import Calendar
 
+from generator.views import feeds
 from tests.conftest import REPO, SITE_YAML, Root, RunResult
 
 Run = Callable[..., RunResult]
 
 AS_OF = "2026-11-25"
 A = "{http://www.w3.org/2005/Atom}"
+XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 
 FIXTURE_SITE = (
     SITE_YAML
@@ -112,6 +114,9 @@ FEED_ORDER = [
     ("alpha", "2026-11-20", 2),
     ("alpha", "2026-11-10", 1),
 ]
+# feed.xml carries the notes of the last SITE_FEED_DAYS (14) days up to 2026-11-25, so from
+# 2026-11-12 on: not alpha's problem of 2026-11-10, which its project's feed still carries.
+SITE_FEED_ORDER = FEED_ORDER[:3]
 
 REPRODUCIBLE = [
     "ledger.xlsx",
@@ -332,20 +337,23 @@ def test_two_builds_give_the_same_bytes(root: Root, run: Run, tmp_path: Path) ->
 # --- feed.xml ------------------------------------------------------------------------------
 
 
-def test_feed_is_atom_with_every_note_newest_first(fixture_site: Path) -> None:
+def test_feed_is_atom_with_the_recent_notes_newest_first(fixture_site: Path) -> None:
     feed = atom(fixture_site / "feed.xml")
     assert text(feed, "updated") == "2026-11-22T00:00:00+08:00"
     assert text(feed, "title")
+    assert text(feed, "subtitle") == (
+        "The reports of the last 14 days; each project's own feed holds all of its reports."
+    )
     found = entries(feed)
-    assert len(found) == len(FEED_ORDER)
+    assert len(found) == len(SITE_FEED_ORDER)
     ids = [text(e, "id") for e in found]
     assert ids == [
         f"tag:progress-site,{date}:/projects/{project}/notes/{index}"
-        for project, date, index in FEED_ORDER
+        for project, date, index in SITE_FEED_ORDER
     ]
     assert len(set(ids)) == len(ids)
     updated = [text(e, "updated") for e in found]
-    assert updated == [f"{date}T00:00:00+08:00" for _, date, _ in FEED_ORDER]
+    assert updated == [f"{date}T00:00:00+08:00" for _, date, _ in SITE_FEED_ORDER]
     assert updated == sorted(updated, reverse=True)
     assert [text(e, "title") for e in found][:2] == [
         'Beta "quoted" & <b>tags</b> · Decision · 2026-11-22',
@@ -356,11 +364,39 @@ def test_feed_is_atom_with_every_note_newest_first(fixture_site: Path) -> None:
         "projects/beta/index.html#notes",
         "projects/alpha/index.html#notes",
     ]
-    problem = found[3]
-    content = problem.find(A + "content")
-    assert content is not None and content.get("type") == "html"
-    assert content.text == "<p>A <strong>problem</strong></p>"
-    assert text(problem.find(A + "author"), "name") == "教务处"  # type: ignore[arg-type]
+    bases = [e.find(A + "content") for e in found]
+    assert [c.get(XML_BASE) for c in bases if c is not None][:2] == [
+        "projects/beta/index.html",
+        "projects/alpha/index.html",
+    ]
+
+
+def test_feed_reaches_back_exactly_the_window_of_days(root: Root, run: Run, tmp_path: Path) -> None:
+    assert feeds.SITE_FEED_DAYS == 14
+    write_fixture(root)
+    root.project(
+        "delta",
+        """\
+title: Delta
+lead: personnel
+notes:
+  - date: 2026-11-11
+    text: Fourteen days before the as-of date, one too many
+  - date: 2026-11-12
+    text: Thirteen days before, the oldest in the window
+  - date: 2026-11-25
+    text: On the as-of date
+""",
+    )
+    out = build(run, root.path, tmp_path / "site")
+    ids = [text(e, "id") for e in entries(atom(out / "feed.xml"))]
+    assert ids == [
+        "tag:progress-site,2026-11-25:/projects/delta/notes/2",
+        *(f"tag:progress-site,{date}:/projects/{p}/notes/{i}" for p, date, i in FEED_ORDER[:3]),
+        "tag:progress-site,2026-11-12:/projects/delta/notes/1",
+    ]
+    delta = entries(atom(out / "projects" / "delta" / "feed.xml"))
+    assert [text(e, "id").rsplit("/", 1)[1] for e in delta] == ["2", "1", "0"]
 
 
 def test_feed_shows_script_only_escaped(fixture_site: Path) -> None:
@@ -373,16 +409,42 @@ def test_feed_shows_script_only_escaped(fixture_site: Path) -> None:
     assert "<code>&lt;script&gt;</code>" in html.text
 
 
-def test_project_feeds_hold_their_own_notes(fixture_site: Path) -> None:
+def test_project_feeds_hold_every_note_of_their_own(fixture_site: Path) -> None:
     alpha = atom(fixture_site / "projects" / "alpha" / "feed.xml")
-    assert [text(e, "id").rsplit("/", 1)[1] for e in entries(alpha)] == ["0", "2", "1"]
-    first_link = entries(alpha)[0].find(A + "link")
+    assert "subtitle" not in {child.tag.removeprefix(A) for child in alpha}
+    found = entries(alpha)
+    assert [text(e, "id").rsplit("/", 1)[1] for e in found] == ["0", "2", "1"]
+    first_link = found[0].find(A + "link")
     assert first_link is not None and first_link.get("href") == "index.html#notes"
+    problem = found[2]  # 2026-11-10: older than feed.xml reaches
+    assert text(problem, "updated") == "2026-11-10T00:00:00+08:00"
+    content = problem.find(A + "content")
+    assert content is not None and content.get("type") == "html"
+    assert content.get(XML_BASE) == "index.html"
+    assert content.text == "<p>A <strong>problem</strong></p>"
+    assert text(problem.find(A + "author"), "name") == "教务处"  # type: ignore[arg-type]
     assert len(entries(atom(fixture_site / "projects" / "beta" / "feed.xml"))) == 1
     gamma = atom(fixture_site / "projects" / "gamma" / "feed.xml")
     assert entries(gamma) == [] and text(gamma, "updated") == "2026-11-25T00:00:00+08:00"
     page = (fixture_site / "projects" / "alpha" / "index.html").read_text(encoding="utf-8")
     assert 'href="feed.xml"' in page
+
+
+def test_an_entry_reads_the_same_in_both_feeds_but_for_its_links(fixture_site: Path) -> None:
+    site_feed = fixture_site / "feed.xml"
+    project_feed = fixture_site / "projects" / "alpha" / "feed.xml"
+    shared = {text(e, "id"): e for e in entries(atom(site_feed))}
+    for entry in entries(atom(project_feed)):
+        twin = shared.get(text(entry, "id"))
+        if twin is None:
+            continue
+        for tag in ("title", "updated", "content"):
+            assert text(entry, tag) == text(twin, tag), tag
+        assert ET.tostring(entry.find(A + "category")) == ET.tostring(twin.find(A + "category"))
+    raw = site_feed.read_text(encoding="utf-8")
+    own = project_feed.read_text(encoding="utf-8")
+    entry_of = raw.split("  <entry>\n")[2]  # alpha's first note, written once for both feeds
+    assert entry_of.replace("projects/alpha/index.html", "index.html") in own
 
 
 def test_feeds_use_absolute_links_and_the_host_with_base_url(
@@ -405,13 +467,24 @@ def test_feeds_use_absolute_links_and_the_host_with_base_url(
     assert uids == {f"{stem}@example.edu" for stem in DUES}
 
 
-def test_the_repository_feed_holds_every_note(repo_site: Path) -> None:
+def test_the_repository_feeds_hold_the_recent_notes_and_every_note(repo_site: Path) -> None:
     data = json.loads((repo_site / "data.json").read_text(encoding="utf-8"))
+    since = dt.date.fromisoformat(AS_OF) - dt.timedelta(days=feeds.SITE_FEED_DAYS - 1)
+    notes = [(p["id"], i, n) for p in data["projects"] for i, n in enumerate(p["notes"])]
+    recent = [(p, i, n) for p, i, n in notes if dt.date.fromisoformat(n["date"]) >= since]
+    assert 0 < len(recent) < len(notes)  # the window keeps some notes out, and some in
     found = entries(atom(repo_site / "feed.xml"))
-    assert len(found) == sum(len(p["notes"]) for p in data["projects"])
+    assert len(found) == len(recent)
     updated = [text(e, "updated") for e in found]
     assert updated == sorted(updated, reverse=True)
     assert len({text(e, "id") for e in found}) == len(found)
+    assert min(updated) >= f"{since.isoformat()}T00:00:00"
+    per_project = [
+        entries(atom(repo_site / "projects" / p["id"] / "feed.xml")) for p in data["projects"]
+    ]
+    assert [len(e) for e in per_project] == [len(p["notes"]) for p in data["projects"]]
+    every_id = {text(e, "id").rpartition("/projects/")[2] for feed in per_project for e in feed}
+    assert every_id == {f"{p}/notes/{i}" for p, i, _ in notes}
 
 
 # --- milestones.ics ------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Feeds to subscribe to: the reports as Atom, the milestones as iCalendar.
 
-* ``feed.xml``: every note of every project, newest first; ``projects/<id>/feed.xml``
-  for each project;
+* ``feed.xml``: the notes of the last :data:`SITE_FEED_DAYS` days of every project,
+  newest first; ``projects/<id>/feed.xml`` for each project, with every note it has;
 * ``milestones.ics``: every milestone as an all-day event on its due date;
   ``departments/<id>/milestones.ics`` for each department that delivers milestones
   (the owner, or the project's lead when a milestone names no owner).
@@ -16,7 +16,6 @@ ElementTree and the icalendar library.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 import uuid
 import zoneinfo
@@ -24,7 +23,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from generator.context import Page
-from generator.models import Note, SiteConfig
+from generator.models import Department, Note, SiteConfig
 from generator.render import markdown_to_html
 from generator.status import MilestoneStatus, PortfolioStatus, ProjectStatus
 from generator.views.ledger import days_text, state_label, translator
@@ -68,6 +67,16 @@ def _link(site: SiteConfig, path: str, here: str) -> str:
 
 # --- Atom ----------------------------------------------------------------------------------
 
+SITE_FEED_DAYS = 14
+"""How far back the site-wide ``feed.xml`` reaches: the notes dated on the as-of date or in
+the 13 days before it (and any dated later). A feed carries recent items to readers that
+check it every few hours or days and keep what they have seen; the whole history of a large
+portfolio (1,000 projects of 100 notes each) would make every check download about 100 MB.
+A window of days, unlike a number of entries, still carries a note committed a few days
+after the date it bears however many projects write: a reader that checks once a week
+misses none committed within a week of its date. Each project's own feed keeps all of its
+notes: those feeds, the project pages and ``data.json`` are the full record."""
+
 
 @dataclass(frozen=True)
 class FeedNote:
@@ -77,14 +86,33 @@ class FeedNote:
     note: Note
 
 
-def _notes(projects: tuple[ProjectStatus, ...] | list[ProjectStatus]) -> list[FeedNote]:
+def _newest_first(item: FeedNote) -> tuple[int, str, int]:
     """Newest first; one date: projects by id, then the order of the file."""
+    return (-item.note.date.toordinal(), item.project.project.id, item.index)
+
+
+def site_feed_since(today: dt.date) -> dt.date:
+    """The oldest date of a note in the site-wide feed (see :data:`SITE_FEED_DAYS`)."""
+    return today - dt.timedelta(days=SITE_FEED_DAYS - 1)
+
+
+def site_feed_notes(portfolio: PortfolioStatus) -> list[FeedNote]:
+    """The notes of ``feed.xml``: those dated since :func:`site_feed_since`, newest first."""
+    since = site_feed_since(portfolio.today)
     items = [
         FeedNote(status, i, note)
-        for status in projects
+        for status in portfolio.projects
         for i, note in enumerate(status.project.data.notes)
+        if note.date >= since
     ]
-    items.sort(key=lambda f: (-f.note.date.toordinal(), f.project.project.id, f.index))
+    items.sort(key=_newest_first)
+    return items
+
+
+def project_feed_notes(status: ProjectStatus) -> list[FeedNote]:
+    """Every note of one project, newest first: its feed is the full record."""
+    items = [FeedNote(status, i, note) for i, note in enumerate(status.project.data.notes)]
+    items.sort(key=_newest_first)
     return items
 
 
@@ -107,18 +135,103 @@ def _midnight(day: dt.date, zone: zoneinfo.ZoneInfo) -> str:
 
 
 def _x(text: str) -> str:
-    """Text or an attribute value for XML: escaped, and cleaned of forbidden characters."""
-    return html.escape(_clean(text), quote=True)
+    """Text or an attribute value for XML: cleaned of forbidden characters, then escaped as
+    :func:`html.escape` does (``&<>"'``), by one chain of C-level replaces."""
+    return (
+        _NOT_XML.sub("", text)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&#x27;")
+    )
 
 
-def _element(tag: str, text: str, indent: str = "  ", **attrs: str) -> str:
-    attributes = "".join(f' {name}="{_x(value)}"' for name, value in attrs.items())
-    return f"{indent}<{tag}{attributes}>{_x(text)}</{tag}>\n"
+class FeedEntries:
+    """The Atom entries of one build, each note's text made once.
 
+    The parts of an entry that do not depend on the feed holding it (id, title, dates,
+    author, category and the escaped content) are written once per note; the links, which
+    are relative to the feed's folder without a base_url, are written once per project and
+    feed folder. A note of the site-wide feed's window also appears in its project's feed,
+    so its parts are kept for the second one; the others are used once and not kept.
+    """
 
-def _empty(tag: str, indent: str = "  ", **attrs: str) -> str:
-    attributes = "".join(f' {name}="{_x(value)}"' for name, value in attrs.items())
-    return f"{indent}<{tag}{attributes}/>\n"
+    def __init__(self, portfolio: PortfolioStatus) -> None:
+        self.site = portfolio.site
+        t = translator(self.site.language)
+        self.zone = zoneinfo.ZoneInfo(self.site.timezone)
+        self.kinds = {
+            "progress": t.gettext("Progress"),
+            "problem": t.gettext("Problem"),
+            "next": t.gettext("Next steps"),
+            "decision": t.gettext("Decision"),
+        }
+        self.categories = {
+            kind: f'    <category term="{_x(kind)}" label="{_x(label)}"/>\n'
+            for kind, label in self.kinds.items()
+        }
+        self.title = t.gettext("%(project)s · %(kind)s · %(date)s")
+        self.since = site_feed_since(portfolio.today)
+        self._kept: dict[tuple[str, int], tuple[str, str]] = {}
+        self._dates: dict[dt.date, str] = {}
+        self._authors: dict[str, str] = {"": ""}
+        self._links: dict[tuple[str, str], str] = {}
+
+    def updated(self, day: dt.date) -> str:
+        found = self._dates.get(day)
+        if found is None:
+            found = self._dates[day] = _midnight(day, self.zone)
+        return found
+
+    def entry(self, item: FeedNote, here: str) -> str:
+        """The entry of ``item`` in a feed in the folder ``here`` ('' or 'projects/x/')."""
+        key = (item.project.project.id, item.index)
+        parts = self._kept.get(key)
+        if parts is None:
+            parts = self._parts(item)
+            if item.note.date >= self.since:
+                self._kept[key] = parts
+        head, content = parts
+        return f"{head}{self._link_lines(key[0], here)}{content}</content>\n  </entry>\n"
+
+    def _link_lines(self, project_id: str, here: str) -> str:
+        """The entry's link to its project's notes and the start of its content element."""
+        found = self._links.get((project_id, here))
+        if found is None:
+            page = f"projects/{project_id}/index.html"
+            found = self._links[(project_id, here)] = (
+                '    <link rel="alternate" type="text/html"'
+                f' href="{_x(_link(self.site, page + "#notes", here))}"/>\n'
+                f'    <content type="html" xml:base="{_x(_link(self.site, page, here))}">'
+            )
+        return found
+
+    def _author(self, name: str) -> str:
+        found = self._authors.get(name)
+        if found is None:
+            found = self._authors[name] = (
+                f"    <author>\n      <name>{_x(name)}</name>\n    </author>\n"
+            )
+        return found
+
+    def _parts(self, item: FeedNote) -> tuple[str, str]:
+        note = item.note
+        title = self.title % {
+            "project": item.project.project.data.title,
+            "kind": self.kinds[note.kind],
+            "date": note.date.isoformat(),
+        }
+        head = (
+            "  <entry>\n"
+            f"    <id>{_x(entry_id(self.site, item.project.project.id, note.date, item.index))}"
+            "</id>\n"
+            f"    <title>{_x(title)}</title>\n"
+            f"    <updated>{self.updated(note.date)}</updated>\n"
+            f"{self._author(note.author)}"
+            f"{self.categories[note.kind]}"
+        )
+        return head, _x(str(markdown_to_html(note.text)).strip())
 
 
 def atom_feed(
@@ -127,68 +240,37 @@ def atom_feed(
     path: str,
     title: str,
     page: str,
+    entries: FeedEntries | None = None,
+    subtitle: str = "",
 ) -> bytes:
     """An Atom 1.0 document at ``path`` (from the site's root) with ``notes`` as entries;
-    ``page`` is the HTML page the feed stands for. Written as text: every value passes
-    through :func:`_x`."""
+    ``page`` is the HTML page the feed stands for; ``entries`` writes (and keeps) the
+    entries' text within one build. Written as text: every value passes through :func:`_x`."""
     site = portfolio.site
-    language = site.language
-    t = translator(language)
-    zone = zoneinfo.ZoneInfo(site.timezone)
+    made = FeedEntries(portfolio) if entries is None else entries
     here = path.rpartition("/")[0] + "/" if "/" in path else ""
-    kinds = {
-        "progress": t.gettext("Progress"),
-        "problem": t.gettext("Problem"),
-        "next": t.gettext("Next steps"),
-        "decision": t.gettext("Decision"),
-    }
     newest = notes[0].note.date if notes else portfolio.today
     parts = [
-        "<?xml version='1.0' encoding='utf-8'?>\n",
-        f'<feed xmlns="{ATOM}" xml:lang="{_x(language)}">\n',
-        _element("id", feed_id(site, path)),
-        _element("title", title),
-        _element("updated", _midnight(newest, zone)),
-        "  <author>\n",
-        _element("name", site.organization or site.title, "    "),
-        "  </author>\n",
-        _empty("link", rel="alternate", type="text/html", href=_link(site, page, here)),
+        "<?xml version='1.0' encoding='utf-8'?>\n"
+        f'<feed xmlns="{ATOM}" xml:lang="{_x(site.language)}">\n'
+        f"  <id>{_x(feed_id(site, path))}</id>\n"
+        f"  <title>{_x(title)}</title>\n"
     ]
+    if subtitle:
+        parts.append(f"  <subtitle>{_x(subtitle)}</subtitle>\n")
+    parts.append(
+        f"  <updated>{made.updated(newest)}</updated>\n"
+        "  <author>\n"
+        f"    <name>{_x(site.organization or site.title)}</name>\n"
+        "  </author>\n"
+        f'  <link rel="alternate" type="text/html" href="{_x(_link(site, page, here))}"/>\n'
+    )
     if site.base_url:
         parts.append(
-            _empty("link", rel="self", type="application/atom+xml", href=site.base_url + path)
+            f'  <link rel="self" type="application/atom+xml" href="{_x(site.base_url + path)}"/>\n'
         )
-    parts.append(_element("generator", "progress-site"))
-    for item in notes:
-        project_id = item.project.project.id
-        note = item.note
-        project_page = f"projects/{project_id}/index.html"
-        entry_title = t.gettext("%(project)s · %(kind)s · %(date)s") % {
-            "project": item.project.project.data.title,
-            "kind": kinds[note.kind],
-            "date": note.date.isoformat(),
-        }
-        parts += [
-            "  <entry>\n",
-            _element("id", entry_id(site, project_id, note.date, item.index), "    "),
-            _element("title", entry_title, "    "),
-            _element("updated", _midnight(note.date, zone), "    "),
-        ]
-        if note.author:
-            parts += ["    <author>\n", _element("name", note.author, "      "), "    </author>\n"]
-        parts += [
-            _empty("category", "    ", term=note.kind, label=kinds[note.kind]),
-            _empty(
-                "link",
-                "    ",
-                rel="alternate",
-                type="text/html",
-                href=_link(site, project_page + "#notes", here),
-            ),
-            f'    <content type="html" xml:base="{_x(_link(site, project_page, here))}">'
-            f"{_x(str(markdown_to_html(note.text)).strip())}</content>\n",
-            "  </entry>\n",
-        ]
+    parts.append("  <generator>progress-site</generator>\n")
+    parts += [made.entry(item, here) for item in notes]
     parts.append("</feed>\n")
     return "".join(parts).encode("utf-8")
 
@@ -209,22 +291,21 @@ def _ics_text(value: str) -> str:
 
 
 def _fold(line: str) -> str:
-    """One content line, folded at 75 octets without splitting a UTF-8 character."""
+    """One content line, folded at 75 octets without splitting a UTF-8 character: each
+    piece ends before the continuation bytes (``10xxxxxx``) of a character it cannot hold."""
     encoded = line.encode("utf-8")
     if len(encoded) <= 75:
         return line + "\r\n"
-    pieces: list[str] = []
-    current: list[str] = []
-    size = 0
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > (75 if not pieces else 74):
-            pieces.append("".join(current))
-            current, size = [], 0
-        current.append(char)
-        size += width
-    pieces.append("".join(current))
-    return "\r\n ".join(pieces) + "\r\n"
+    pieces: list[bytes] = []
+    start, limit = 0, 75
+    while len(encoded) - start > limit:
+        end = start + limit
+        while encoded[end] & 0xC0 == 0x80:
+            end -= 1
+        pieces.append(encoded[start:end])
+        start, limit = end, 74
+    pieces.append(encoded[start:])
+    return b"\r\n ".join(pieces).decode("utf-8") + "\r\n"
 
 
 def _event(
@@ -323,37 +404,68 @@ def pages(portfolio: PortfolioStatus) -> list[Page]:
     return []
 
 
-def files(portfolio: PortfolioStatus) -> list[tuple[str, bytes]]:
+def site_feed(portfolio: PortfolioStatus, entries: FeedEntries) -> tuple[str, bytes]:
+    """``feed.xml``: the notes of the last :data:`SITE_FEED_DAYS` days of every project."""
     site = portfolio.site
     t = translator(site.language)
-    projects = sorted(portfolio.projects, key=lambda p: p.project.id)
-    out: list[tuple[str, bytes]] = [
-        (
-            "feed.xml",
-            atom_feed(
-                portfolio,
-                _notes(projects),
-                "feed.xml",
-                t.gettext("%(site)s: reports") % {"site": site.title},
-                "index.html",
-            ),
-        )
-    ]
-    for status in projects:
-        title = t.gettext("%(project)s: reports") % {"project": status.project.data.title}
-        path = f"projects/{status.project.id}/feed.xml"
-        page = f"projects/{status.project.id}/index.html"
-        out.append((path, atom_feed(portfolio, _notes([status]), path, title, page)))
+    subtitle = t.ngettext(
+        "The reports of the last %(num)d day; each project's own feed holds all of its reports.",
+        "The reports of the last %(num)d days; each project's own feed holds all of its reports.",
+        SITE_FEED_DAYS,
+    ) % {"num": SITE_FEED_DAYS}
+    title = t.gettext("%(site)s: reports") % {"site": site.title}
+    notes = site_feed_notes(portfolio)
+    return "feed.xml", atom_feed(
+        portfolio, notes, "feed.xml", title, "index.html", entries, subtitle
+    )
 
-    everything = [(status, ms) for status in projects for ms in status.milestones]
-    calendar_name = t.gettext("%(site)s: milestones") % {"site": site.title}
+
+def project_feed(
+    portfolio: PortfolioStatus, status: ProjectStatus, entries: FeedEntries
+) -> tuple[str, bytes]:
+    """``projects/<id>/feed.xml``: every note of the project."""
+    t = translator(portfolio.site.language)
+    title = t.gettext("%(project)s: reports") % {"project": status.project.data.title}
+    path = f"projects/{status.project.id}/feed.xml"
+    page = f"projects/{status.project.id}/index.html"
+    return path, atom_feed(portfolio, project_feed_notes(status), path, title, page, entries)
+
+
+def site_calendar(
+    portfolio: PortfolioStatus, events: dict[tuple[str, int], str]
+) -> tuple[str, bytes]:
+    """``milestones.ics``: every milestone of every project."""
+    site = portfolio.site
+    t = translator(site.language)
+    everything = [(status, ms) for status in portfolio.projects for ms in status.milestones]
+    name = t.gettext("%(site)s: milestones") % {"site": site.title}
+    return "milestones.ics", calendar(portfolio, everything, name, events)
+
+
+def department_calendar(
+    portfolio: PortfolioStatus,
+    dept: Department,
+    owned: list[tuple[ProjectStatus, MilestoneStatus]],
+    events: dict[tuple[str, int], str],
+) -> tuple[str, bytes]:
+    """``departments/<id>/milestones.ics``: the milestones ``dept`` delivers (``owned``)."""
+    t = translator(portfolio.site.language)
+    name = t.gettext("%(department)s: milestones") % {"department": dept.name}
+    return f"departments/{dept.id}/milestones.ics", calendar(portfolio, owned, name, events)
+
+
+def files(portfolio: PortfolioStatus) -> list[tuple[str, bytes]]:
+    """Every feed and calendar. ``entries`` and ``events`` share each note's entry and each
+    milestone's event between the files of one build that hold it twice."""
+    entries = FeedEntries(portfolio)
+    out = [site_feed(portfolio, entries)]
+    for status in sorted(portfolio.projects, key=lambda p: p.project.id):
+        out.append(project_feed(portfolio, status, entries))
     events: dict[tuple[str, int], str] = {}
-    out.append(("milestones.ics", calendar(portfolio, everything, calendar_name, events)))
+    out.append(site_calendar(portfolio, events))
     owned = owned_milestones(portfolio)
-    for dept in site.departments:  # every department, so a subscription never breaks
-        name = t.gettext("%(department)s: milestones") % {"department": dept.name}
-        path = f"departments/{dept.id}/milestones.ics"
-        out.append((path, calendar(portfolio, owned.get(dept.id, []), name, events)))
+    for dept in portfolio.site.departments:  # every department, so a subscription never breaks
+        out.append(department_calendar(portfolio, dept, owned.get(dept.id, []), events))
     return out
 
 

@@ -40,6 +40,7 @@ def translator(language: str) -> NullTranslations:
     return render.translations(THEME, language)
 
 
+@functools.lru_cache(maxsize=64)
 def state_label(language: str, state: State) -> str:
     _ = translator(language).gettext
     labels = {
@@ -52,8 +53,11 @@ def state_label(language: str, state: State) -> str:
     return labels[state]
 
 
+@functools.lru_cache(maxsize=4096)
 def days_text(language: str, state: State, days: int) -> str:
-    """Days late or left, in words: the same phrases as the theme's ``days_text`` macro."""
+    """Days late or left, in words: the same phrases as the theme's ``days_text`` macro.
+    Kept per (language, state, days), as :func:`state_label`: the calendars and the ledger
+    ask for the same few hundred phrases thousands of times."""
     t = translator(language)
     if state == "done":
         return t.gettext("on time")

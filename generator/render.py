@@ -299,8 +299,78 @@ def _template_frame(exc: BaseException, theme: Path, fallback: str) -> tuple[str
     return found
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False)
+"""Without ``indent``, so that :meth:`json.JSONEncoder.encode` runs the C encoder."""
+
+
 def render_json(data: dict[str, Any]) -> bytes:
-    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    """``data`` as JSON, laid out one record a line.
+
+    Any ``indent`` makes the standard library fall back on its pure-Python encoder: with
+    ``indent=1`` (every value on a line of its own) 250 projects took 0.3 s (1.2 s under
+    cProfile) for 21 MB. Here each record (a department, a milestone, an indicator's value,
+    a note), and any object or list that holds no list of objects, is one line written by
+    the C encoder; only the objects and lists above the records are laid out here, a member
+    a line, indented one space a level. That takes 0.18 s for 19 MB, and a diff of two
+    builds still shows a changed milestone or note as one changed line (one project a line
+    would be faster still, 0.09 s, but would show a new note as a changed line of 80 kB).
+    The value parsed back is the same as with ``json.dumps``; so are the bytes of a record.
+    """
+    out = _JsonOut()
+    _json_lines(data, "\n", out)
+    out.pieces.append("\n")
+    out.flush()
+    return b"".join(out.chunks)
+
+
+class _JsonOut:
+    """The document's text in pieces, turned into UTF-8 a few thousand pieces at a time, so
+    that it is held once as bytes, not also as pieces and as one joined string."""
+
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+        self.chunks: list[bytes] = []
+
+    def flush(self) -> None:
+        self.chunks.append("".join(self.pieces).encode("utf-8"))
+        self.pieces.clear()
+
+
+def _json_lines(value: Any, newline: str, out: _JsonOut) -> None:
+    """Append ``value`` as JSON to ``out``; ``newline`` starts a line at its depth."""
+    pieces = out.pieces
+    if isinstance(value, dict) and _laid_out(value):
+        inner = newline + " "
+        pieces.append("{")
+        for n, (key, item) in enumerate(value.items()):
+            pieces.append((inner if n == 0 else "," + inner) + _JSON.encode(key) + ": ")
+            _json_lines(item, inner, out)
+        pieces.append(newline + "}")
+    elif isinstance(value, list) and _laid_out(value):
+        inner = newline + " "
+        pieces.append("[")
+        for n, item in enumerate(value):
+            pieces.append(inner if n == 0 else "," + inner)
+            _json_lines(item, inner, out)
+            if len(pieces) >= 4096:
+                out.flush()
+        pieces.append(newline + "]")
+    else:
+        pieces.append(_JSON.encode(value))
+
+
+def _laid_out(value: dict[str, Any] | list[Any]) -> bool:
+    """Laid out by hand: a list that holds an object or a list, or an object that holds
+    such a list (at any depth). Anything else is one record, on one line."""
+    values = value if isinstance(value, list) else value.values()
+    if _SCALARS.issuperset(map(type, values)):  # the common case, checked in C
+        return False
+    if isinstance(value, list):
+        return any(isinstance(v, (dict, list)) for v in value)
+    return any(isinstance(v, (dict, list)) and _laid_out(v) for v in value.values())
+
+
+_SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import search
+from generator import render, search
 from generator.cli import main
 from tests.conftest import REPO, Root, RunResult
 
@@ -199,6 +199,52 @@ def test_data_json_milestones_and_progress_agree_with_the_files(site: Path) -> N
         assert project["progress"] == pytest.approx(done / total if total else 0.0, abs=1e-4)
         assert project["lead"] == yaml_data["lead"]
         assert project["departments"] == yaml_data.get("departments", [])
+
+
+def test_data_json_has_one_record_a_line(site: Path) -> None:
+    raw = (site / "data.json").read_text(encoding="utf-8")
+    lines = {line.strip().removesuffix(",") for line in raw.splitlines()}
+    data = json.loads(raw)
+    records = [
+        *data["departments"],
+        *(r for p in data["projects"] for r in p["milestones"] + p["notes"]),
+        *(v for p in data["projects"] for i in p["indicators"] for v in i["values"]),
+    ]
+    assert records
+    for record in records:  # each on its own line, as json.dumps writes it
+        assert json.dumps(record, ensure_ascii=False) in lines, record
+    assert raw.startswith('{\n "as_of": "2026-11-25",\n "site": {"title": ')
+    assert raw.endswith("\n ]\n}\n")
+
+
+def test_render_json_lays_out_only_what_holds_records() -> None:
+    data = {
+        "a": 1,
+        "flat": {"x": [1, 2], "y": 'é "quoted"\n'},
+        "empty": [],
+        "records": [{"k": 1}, {"k": [2, 3], "nested": [{"z": None}]}],
+    }
+    raw = render.render_json(data).decode("utf-8")
+    assert json.loads(raw) == data
+    assert raw == (
+        "{\n"
+        ' "a": 1,\n'
+        ' "flat": {"x": [1, 2], "y": "é \\"quoted\\"\\n"},\n'
+        ' "empty": [],\n'
+        ' "records": [\n'
+        '  {"k": 1},\n'
+        "  {\n"
+        '   "k": [2, 3],\n'
+        '   "nested": [\n'
+        '    {"z": null}\n'
+        "   ]\n"
+        "  }\n"
+        " ]\n"
+        "}\n"
+    )
+    many = {"r": [{"i": n} for n in range(10_000)]}  # written out a few thousand at a time
+    rows = ",\n".join(f'  {{"i": {n}}}' for n in range(10_000))
+    assert render.render_json(many).decode("utf-8") == '{\n "r": [\n' + rows + "\n ]\n}\n"
 
 
 def test_data_json_health(site: Path) -> None:

@@ -116,7 +116,7 @@ def test_the_first_failure_in_task_order_is_the_one_raised() -> None:
 
     tasks = [ok, fails("first"), ok, fails("second"), ok]
     for count in (1, 2):
-        with pytest.raises(ValueError, match="^first$"):
+        with pytest.raises(ValueError, match=r"^first$"):
             workers.run(tasks, count)
     assert workers.run([ok] * 7, 2) == 7
 

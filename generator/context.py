@@ -7,6 +7,8 @@ which figures. Templates only lay the values out and translate the site's words.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
@@ -122,13 +124,41 @@ class DepartmentsIndexPage(Common):
     """The rows with overdue milestones or stale reports, in the table's order."""
 
 
-@dataclass(frozen=True)
 class Page:
-    path: str
-    """Output path, relative to the site's root, with '/' separators."""
-    template: str
-    context: Common
-    """One of the TypedDicts above (or a view's own), all extending :class:`Common`."""
+    """One HTML page of the site: where it goes, its template, and its context.
+
+    A context that is costly to build (charts, a week's figures) can be given as
+    ``make``, a function called when the page is rendered: then it is built in the
+    worker process that renders the page, on whichever core is free.
+    """
+
+    __slots__ = ("_context", "_make", "path", "template")
+
+    def __init__(
+        self,
+        path: str,
+        template: str,
+        context: Common | None = None,
+        make: Callable[[], Common] | None = None,
+    ) -> None:
+        if (context is None) == (make is None):
+            raise ValueError("a page takes a context or a function that makes it, not both")
+        self.path = path
+        """Output path, relative to the site's root, with '/' separators."""
+        self.template = template
+        self._context = context
+        self._make = make
+
+    @property
+    def context(self) -> Common:
+        """One of the TypedDicts above (or a view's own), all extending :class:`Common`."""
+        if self._context is None:
+            assert self._make is not None
+            self._context = self._make()
+        return self._context
+
+    def __repr__(self) -> str:
+        return f"Page({self.path!r}, {self.template!r})"
 
 
 def common(portfolio: PortfolioStatus, path: str, section: str) -> Common:
@@ -148,18 +178,9 @@ def build_pages(portfolio: PortfolioStatus) -> list[Page]:
 
     pages = [Page("index.html", "index.html", _index(portfolio, at("index.html", "index")))]
     for status in portfolio.projects:
-        pages.append(
-            Page(
-                f"projects/{status.project.id}/index.html",
-                "project.html",
-                ProjectPage(
-                    **at(f"projects/{status.project.id}/index.html", "projects"),
-                    status=status,
-                    strip=charts.project_strip(status, portfolio.today, portfolio.site.language),
-                    sparklines=[charts.sparkline(i) for i in status.indicators],
-                ),
-            )
-        )
+        path = f"projects/{status.project.id}/index.html"
+        make = functools.partial(_project, portfolio, status, at(path, "projects"))
+        pages.append(Page(path, "project.html", make=make))
     department_pages = [
         _department(portfolio, d.id, d.name, at(f"departments/{d.id}/index.html", "departments"))
         for d in portfolio.site.departments
@@ -175,6 +196,25 @@ def build_pages(portfolio: PortfolioStatus) -> list[Page]:
         Page(f"departments/{p['id']}/index.html", "department.html", p) for p in department_pages
     ]
     return pages
+
+
+def markdown_texts(portfolio: PortfolioStatus) -> Iterator[str]:
+    """Every text the site renders from Markdown: summaries, milestone notes, notes."""
+    for status in portfolio.projects:
+        data = status.project.data
+        if data.summary:
+            yield data.summary
+        yield from (m.note for m in data.milestones if m.note)
+        yield from (note.text for note in data.notes)
+
+
+def _project(portfolio: PortfolioStatus, status: ProjectStatus, common: Common) -> ProjectPage:
+    return ProjectPage(
+        **common,
+        status=status,
+        strip=charts.project_strip(status, portfolio.today, portfolio.site.language),
+        sparklines=[charts.sparkline(i) for i in status.indicators],
+    )
 
 
 def _index(portfolio: PortfolioStatus, common: Common) -> IndexPage:

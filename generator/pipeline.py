@@ -99,6 +99,7 @@ def build_site(
         lambda: render.static_files(theme),
     ]
     workers = workers or (worker_pool.available() if len(state.projects) >= PARALLEL_FROM else 1)
+    render.prepare_markdown(context.markdown_texts(state), workers)  # once, for every worker
     with write.staging(out) as site:
         count = site.write(render.page_jobs(searched, theme, language), workers)
         with search.index_in_background(site.path, language):  # Pagefind, beside the rendering

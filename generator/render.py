@@ -14,7 +14,7 @@ import html
 import io
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from markupsafe import Markup
 
+from generator import workers as worker_pool
 from generator.context import Page
 
 Output = tuple[str, bytes]
@@ -91,9 +92,45 @@ MARKDOWN_CACHE_SIZE = 1 << 20
 A note shows on its project's page and its week's, so a build must not evict one it needs."""
 
 
-@functools.lru_cache(maxsize=MARKDOWN_CACHE_SIZE)
+_rendered: dict[str, Markup] = {}
+
+
 def markdown_to_html(text: str) -> Markup:
-    """Markdown (GitHub's dialect, by cmark-gfm) → safe HTML, cached per distinct text.
+    """:func:`convert_markdown`, once per distinct text (see :func:`prepare_markdown`)."""
+    found = _rendered.get(text)
+    if found is None:
+        if len(_rendered) >= MARKDOWN_CACHE_SIZE:
+            _rendered.clear()
+        found = _rendered[text] = convert_markdown(text)
+    return found
+
+
+def prepare_markdown(texts: Iterable[str], workers: int) -> None:
+    """Render every text not yet converted, spread over ``workers`` processes.
+
+    A note shows on its project's page, its week's page and its project's feed, which
+    worker processes render; converted here first, every worker forked afterwards
+    inherits the HTML instead of converting the note again.
+    """
+    todo = sorted({text for text in texts if text not in _rendered})
+    if workers <= 1 or len(todo) < _PREPARE_CHUNK:
+        return
+    chunks = [todo[i : i + _PREPARE_CHUNK] for i in range(0, len(todo), _PREPARE_CHUNK)]
+    for chunk, converted in zip(
+        chunks, worker_pool.map_each(_convert_all, chunks, workers), strict=True
+    ):
+        _rendered.update(zip(chunk, converted, strict=True))
+
+
+_PREPARE_CHUNK = 512
+
+
+def _convert_all(texts: list[str]) -> list[Markup]:
+    return [convert_markdown(text) for text in texts]
+
+
+def convert_markdown(text: str) -> Markup:
+    """Markdown (GitHub's dialect, by cmark-gfm) → safe HTML.
 
     Raw HTML passes through cmark (its safe mode would drop a whole paragraph that starts
     with a tag, losing the author's words) and nh3's allow-list then removes every tag,

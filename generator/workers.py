@@ -21,6 +21,10 @@ import pickle
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 Task = Callable[[], int]
 """Does one piece of work and returns how many files it wrote."""
@@ -63,6 +67,22 @@ def run(tasks: Sequence[Task], workers: int) -> int:
         if failure is not None:
             raise failure
     return sum(count for count, _ in outcomes)
+
+
+def map_each(function: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
+    """``[function(item) for item in items]``, in up to ``workers`` processes.
+
+    Each item and each result travels between processes, pickled: keep them plain.
+    """
+    if workers <= 1 or len(items) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [function(item) for item in items]
+    try:
+        with ProcessPoolExecutor(
+            max_workers=min(workers, len(items)), mp_context=multiprocessing.get_context("fork")
+        ) as pool:
+            return list(pool.map(function, items))
+    except BrokenProcessPool as exc:
+        raise WorkerDied("a worker process stopped unexpectedly (out of memory?)") from exc
 
 
 def _run(index: int) -> tuple[int, BaseException | None]:

@@ -170,3 +170,28 @@ def test_a_failure_while_pagefind_runs_stops_it_and_leaves_nothing_behind(
     process = started[0]._process  # type: ignore[attr-defined]
     assert process.returncode is not None, "Pagefind was stopped, not left running"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_markdown_prepared_on_every_core_is_what_one_conversion_gives() -> None:
+    texts = [f"第{i}条 **进展** [链接](https://example.edu/{i}) <script>x</script>" for i in range(1200)]
+    texts += ["plain line", "**“引号”**后", "- a\n- b"] * 3
+    render._rendered.clear()
+    render.prepare_markdown(texts, 2)
+    assert set(render._rendered) == set(texts), "every distinct text converted ahead"
+    for text in set(texts):
+        assert render._rendered[text] == render.convert_markdown(text)
+        assert "<script" not in render._rendered[text]
+    render._rendered.clear()
+
+
+def test_a_page_takes_a_context_or_a_function_that_makes_it() -> None:
+    from generator.context import Page
+
+    made: list[int] = []
+    page = Page("a.html", "index.html", make=lambda: made.append(1) or {"x": 1})  # type: ignore[arg-type, return-value, func-returns-value]
+    assert made == [], "nothing is built before the page is rendered"
+    assert page.context == {"x": 1}
+    assert page.context == {"x": 1}
+    assert made == [1], "and it is built once"
+    with pytest.raises(ValueError, match="not both"):
+        Page("a.html", "index.html")

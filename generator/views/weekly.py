@@ -21,7 +21,9 @@ For one week, Monday ``mon`` to Sunday ``sun``:
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Literal
@@ -29,7 +31,7 @@ from typing import Literal
 from generator import context
 from generator.context import NOTE_KINDS, Common, Page, Week, week_of
 from generator.history import Replan
-from generator.models import Indicator, Note
+from generator.models import Indicator, IndicatorValue, Note
 from generator.status import MilestoneStatus, PortfolioStatus, ProjectStatus
 
 WEEK = dt.timedelta(days=7)
@@ -208,36 +210,49 @@ def _notes(notes: list[tuple[ProjectStatus, Note]]) -> list[ProjectNotes]:
     ]
 
 
-def _indicator_changes(
-    projects: list[ProjectStatus], weeks: list[Week]
-) -> dict[dt.date, list[IndicatorChange]]:
-    """Each indicator's change, week by week: one pass over its sorted figures."""
-    changes: dict[dt.date, list[IndicatorChange]] = {w.monday: [] for w in weeks}
+Series = tuple[ProjectStatus, Indicator, list[dt.date], list[IndicatorValue]]
+"""One indicator's figures sorted by date, with their dates alone for bisecting."""
+
+
+def _series(projects: list[ProjectStatus]) -> list[Series]:
+    found: list[Series] = []
     for status in projects:
         for indicator in status.project.data.indicators:
             values = sorted(indicator.values, key=lambda v: v.date)
-            at = 0
-            before: float | None = None
-            for week in weeks:
-                while at < len(values) and values[at].date <= week.sunday:
-                    at += 1
-                if at:
-                    latest = values[at - 1]
-                    change = None if before is None else round(latest.value - before, 9)
-                    changes[week.monday].append(
-                        IndicatorChange(
-                            project=status,
-                            indicator=indicator,
-                            value=latest.value,
-                            date=latest.date,
-                            previous=before,
-                            change=change,
-                            trend=_trend(change),
-                            reported=latest.date >= week.monday,
-                        )
-                    )
-                    before = latest.value
+            found.append((status, indicator, [v.date for v in values], values))
+    return found
+
+
+def _indicator_changes(series: list[Series], week: Week) -> list[IndicatorChange]:
+    """Each indicator's latest figure by the week's end, against the one a week earlier."""
+    changes: list[IndicatorChange] = []
+    end, end_before = week.sunday, week.sunday - WEEK
+    for status, indicator, dates, values in series:
+        at = bisect.bisect_right(dates, end)
+        if not at:
+            continue
+        latest = values[at - 1]
+        earlier = bisect.bisect_right(dates, end_before)
+        before = values[earlier - 1].value if earlier else None
+        change = None if before is None else round(latest.value - before, 9)
+        changes.append(
+            IndicatorChange(
+                project=status,
+                indicator=indicator,
+                value=latest.value,
+                date=latest.date,
+                previous=before,
+                change=change,
+                trend=_trend(change),
+                reported=latest.date >= week.monday,
+            )
+        )
     return changes
+
+
+def _with_indicators(page: WeekPage, series: list[Series]) -> WeekPage:
+    """The week's page with its indicator table (built when the page is rendered)."""
+    return WeekPage(**{**page, "indicators": _indicator_changes(series, page["week"])})
 
 
 def _trend(change: float | None) -> Trend:
@@ -253,7 +268,6 @@ def _week_pages(state: PortfolioStatus) -> tuple[list[WeekPage], list[WeekSummar
     projects = sorted(state.projects, key=lambda p: p.project.id)
     buckets = _buckets(projects, today)
     weeks = _weeks(buckets.first, today)
-    indicators = _indicator_changes(projects, weeks)
     pages: list[WeekPage] = []
     for i, week in enumerate(weeks):
         until = min(week.sunday, today)
@@ -272,7 +286,7 @@ def _week_pages(state: PortfolioStatus) -> tuple[list[WeekPage], list[WeekSummar
                 replans=sorted(buckets.replans.get(week.monday, []), key=lambda r: r.replan.date),
                 notes=_notes(notes),
                 note_count=len(notes),
-                indicators=indicators[week.monday],
+                indicators=[],  # filled in by _with_indicators
                 previous=weeks[i - 1] if i > 0 else None,
                 next=weeks[i + 1] if i + 1 < len(weeks) else None,
             )
@@ -293,10 +307,14 @@ def _week_pages(state: PortfolioStatus) -> tuple[list[WeekPage], list[WeekSummar
 
 def pages(state: PortfolioStatus) -> list[Page]:
     weeks, summaries = _week_pages(state)
+    series = _series(sorted(state.projects, key=lambda p: p.project.id))
     index = WeeksIndexPage(**context.common(state, "weeks/index.html", "weeks"), weeks=summaries)
     return [
         Page("weeks/index.html", "weeks.html", index),
-        *(Page(w["week"].path, "week.html", w) for w in weeks),
+        *(
+            Page(w["week"].path, "week.html", make=functools.partial(_with_indicators, w, series))
+            for w in weeks
+        ),
     ]
 
 

@@ -62,6 +62,7 @@ class Week:
         return f"weeks/{self.name}/index.html"
 
 
+@functools.lru_cache(maxsize=8192)
 def week_of(day: dt.date) -> Week:
     return Week(day - dt.timedelta(days=day.weekday()))
 

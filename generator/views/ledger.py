@@ -176,9 +176,13 @@ class LedgerPage(Common):
 
 
 def pages(portfolio: PortfolioStatus) -> list[Page]:
+    return [Page(PATH, "ledger.html", make=functools.partial(_page, portfolio))]
+
+
+def _page(portfolio: PortfolioStatus) -> LedgerPage:
     rows = ledger_rows(portfolio)
     used = {r.lead_id for r in rows} | {r.owner_id for r in rows}
-    page = LedgerPage(
+    return LedgerPage(
         **common(portfolio, PATH, "ledger"),
         rows=[
             LedgerLine(
@@ -192,7 +196,6 @@ def pages(portfolio: PortfolioStatus) -> list[Page]:
         state_counts={s: sum(1 for r in rows if r.state == s) for s in STATES},
         filter_departments=[(d.id, d.name) for d in portfolio.site.departments if d.id in used],
     )
-    return [Page(PATH, "ledger.html", page)]
 
 
 # --- the spreadsheet -----------------------------------------------------------------------

@@ -6,6 +6,8 @@ indicator sparklines of the project pages.
 
 from __future__ import annotations
 
+import functools
+
 from generator import context
 from generator.charts import BattleMap, battle_map
 from generator.context import Common, Page
@@ -21,13 +23,17 @@ class TimelinePage(Common):
 
 
 def pages(state: PortfolioStatus) -> list[Page]:
-    page = TimelinePage(
+    return [Page(PATH, "timeline.html", make=functools.partial(_page, state))]
+
+
+def _page(state: PortfolioStatus) -> TimelinePage:
+    """The battle map (built by the worker that renders it)."""
+    return TimelinePage(
         **context.common(state, PATH, "timeline"),
         chart=battle_map(state),
         project_count=len(state.projects),
         milestone_count=sum(len(p.milestones) for p in state.projects),
     )
-    return [Page(PATH, "timeline.html", page)]
 
 
 def files(state: PortfolioStatus) -> list[tuple[str, bytes]]:

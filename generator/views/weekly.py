@@ -250,9 +250,13 @@ def _indicator_changes(series: list[Series], week: Week) -> list[IndicatorChange
     return changes
 
 
-def _with_indicators(page: WeekPage, series: list[Series]) -> WeekPage:
-    """The week's page with its indicator table (built when the page is rendered)."""
-    return WeekPage(**{**page, "indicators": _indicator_changes(series, page["week"])})
+def _complete(
+    page: WeekPage, notes: list[tuple[ProjectStatus, Note]], series: list[Series]
+) -> WeekPage:
+    """The week's page with its notes and indicator table (built when it is rendered)."""
+    return WeekPage(
+        **{**page, "notes": _notes(notes), "indicators": _indicator_changes(series, page["week"])}
+    )
 
 
 def _trend(change: float | None) -> Trend:
@@ -263,34 +267,39 @@ def _trend(change: float | None) -> Trend:
     return "down" if change < 0 else "flat"
 
 
-def _week_pages(state: PortfolioStatus) -> tuple[list[WeekPage], list[WeekSummary]]:
+WeekNotes = list[tuple[ProjectStatus, Note]]
+
+
+def _week_pages(
+    state: PortfolioStatus,
+) -> tuple[list[tuple[WeekPage, WeekNotes]], list[WeekSummary]]:
+    """Each week's page (its notes and figures left to :func:`_complete`) and summary."""
     today = state.today
     projects = sorted(state.projects, key=lambda p: p.project.id)
     buckets = _buckets(projects, today)
     weeks = _weeks(buckets.first, today)
-    pages: list[WeekPage] = []
+    pages: list[tuple[WeekPage, WeekNotes]] = []
     for i, week in enumerate(weeks):
         until = min(week.sunday, today)
         notes = buckets.notes.get(week.monday, [])
-        pages.append(
-            WeekPage(
-                **context.common(state, week.path, "weeks"),
-                week=week,
-                current=week.sunday >= today,
-                until=until,
-                completed=_completed(buckets.done.get(week.monday, [])),
-                missed=_missed(buckets.due.get(week.monday, []), today),
-                coming=_coming(buckets.due.get(week.monday + WEEK, []), week.sunday),
-                coming_start=week.sunday + dt.timedelta(days=1),
-                coming_end=week.sunday + WEEK,
-                replans=sorted(buckets.replans.get(week.monday, []), key=lambda r: r.replan.date),
-                notes=_notes(notes),
-                note_count=len(notes),
-                indicators=[],  # filled in by _with_indicators
-                previous=weeks[i - 1] if i > 0 else None,
-                next=weeks[i + 1] if i + 1 < len(weeks) else None,
-            )
+        page = WeekPage(
+            **context.common(state, week.path, "weeks"),
+            week=week,
+            current=week.sunday >= today,
+            until=until,
+            completed=_completed(buckets.done.get(week.monday, [])),
+            missed=_missed(buckets.due.get(week.monday, []), today),
+            coming=_coming(buckets.due.get(week.monday + WEEK, []), week.sunday),
+            coming_start=week.sunday + dt.timedelta(days=1),
+            coming_end=week.sunday + WEEK,
+            replans=sorted(buckets.replans.get(week.monday, []), key=lambda r: r.replan.date),
+            notes=[],  # filled in by _complete
+            note_count=len(notes),
+            indicators=[],  # filled in by _complete
+            previous=weeks[i - 1] if i > 0 else None,
+            next=weeks[i + 1] if i + 1 < len(weeks) else None,
         )
+        pages.append((page, notes))
     summaries = [
         WeekSummary(
             week=p["week"],
@@ -300,7 +309,7 @@ def _week_pages(state: PortfolioStatus) -> tuple[list[WeekPage], list[WeekSummar
             notes=p["note_count"],
             current=p["current"],
         )
-        for p in reversed(pages)
+        for p, _ in reversed(pages)
     ]
     return pages, summaries
 
@@ -312,8 +321,8 @@ def pages(state: PortfolioStatus) -> list[Page]:
     return [
         Page("weeks/index.html", "weeks.html", index),
         *(
-            Page(w["week"].path, "week.html", make=functools.partial(_with_indicators, w, series))
-            for w in weeks
+            Page(w["week"].path, "week.html", make=functools.partial(_complete, w, notes, series))
+            for w, notes in weeks
         ),
     ]
 

@@ -284,7 +284,8 @@ class Preview:
         problems: tuple[str, ...] | None = None
         headline = ""
         try:
-            result = pipeline.build_site(self.root, self.site_dir, today, self.theme)
+            # One process: this one runs threads, and forking a threaded process is unsafe.
+            result = pipeline.build_site(self.root, self.site_dir, today, self.theme, workers=1)
         except pipeline.BuildError as exc:
             lang = self._lang or exc.language
             problems = tuple(d.format(lang) for d in exc.diagnostics)

@@ -25,6 +25,8 @@ THEME = Path(__file__).resolve().parent.parent / "theme"
 SITE_FILE = "site.yaml"
 PROJECTS_DIR = "projects"
 DEFAULT_LANGUAGE = "zh-CN"
+SEARCH_CACHE = ".cache/pagefind"
+"""Search indexes already built, by content: an edit rebuilds only the index it touches."""
 PARALLEL_FROM = 20
 """Portfolios this large render on every core; below it, forking costs more than it saves."""
 
@@ -102,8 +104,9 @@ def build_site(
     render.prepare_markdown(context.markdown_texts(state), workers)  # once, for every worker
     with write.staging(out) as site:
         count = site.write(render.page_jobs(searched, theme, language), workers)
-        with search.index_in_background(site.path, language):  # Pagefind, beside the rendering
-            count += site.write(other_jobs, workers)
+        # Pagefind indexes those pages, in one worker, while the others render the rest.
+        index = search.index_job(site.path, language, search.bundles(state), root / SEARCH_CACHE)
+        count += site.write([index, *other_jobs], workers)
     cache.save(root, out, build_key, len(state.projects), language, count, portfolio.warnings)
     return BuildResult(len(state.projects), today, language, count, portfolio.warnings)
 

@@ -7,16 +7,25 @@ search for 一流本科 would find nothing.
 Only project and department pages are indexed (:data:`INDEXED_TEMPLATES`; their
 ``<main>`` carries ``data-pagefind-body``, so navigation, headers and footers never
 match); every note has its one place there, and week pages only repeat them. The
-pipeline writes those pages first, then :func:`index_in_background` starts Pagefind on
-them (``--glob``, so it does not even read the other pages) while the rest of the site
-is rendered on the other cores. It all happens in the staging folder before the swap,
-so a failed index build leaves the published site untouched. Result links keep their
-``index.html``, so they also work from a sub-path and match the site's own links.
+pipeline writes those pages first; then one worker runs Pagefind over them (``--glob``
+names each page, so it reads no other file) while the other workers render the rest. It
+all happens in the staging folder before the swap, so a failed index build leaves the
+published site untouched. Result links keep their ``index.html``, so they also work
+from a sub-path and match the site's own links.
+
+A large portfolio gets several indexes (:func:`bundles`): ``pagefind/`` with the
+department pages and the first :data:`BUNDLE_PROJECTS` projects in id order,
+``pagefind-2/`` with the next, and so on; the search page merges them (Pagefind's
+``mergeIndex``), so one search covers every page. Pagefind's memory then stays bounded
+whatever the portfolio's size, and each index is kept in ``.cache/pagefind/`` under the
+root, named by a digest of its pages, the binary and these options: a build whose pages
+of one index are unchanged copies that index instead of building it again.
 
 Pagefind's output is deterministic for the same pages: files are named by content hash,
 and nothing in them depends on the folder's name, the time or the order files were
-written. The binary runs in an empty working folder with every ``PAGEFIND_*`` variable
-removed, so no stray ``pagefind.yml`` or environment setting can change the index.
+written (so a cached index is byte-identical to a fresh one). The binary runs in an
+empty working folder with every ``PAGEFIND_*`` variable removed, so no stray
+``pagefind.yml`` or environment setting can change the index.
 
 The search page loads Pagefind's default UI from the bundle it writes
 (``pagefind/pagefind-ui.js``, ``pagefind/pagefind-ui.css``): nothing leaves the site.
@@ -27,14 +36,16 @@ plain folder (``file://``), or with JavaScript off, the page says so instead.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import shutil
 import subprocess
 import tempfile
-import time
-from collections.abc import Iterator
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from generator.context import Page, common
+from generator.context import Common, Page, common
 from generator.status import PortfolioStatus
 
 SEARCH_PAGE = "search.html"
@@ -43,17 +54,28 @@ BUNDLE = "pagefind"
 TIMEOUT_SECONDS = 300
 INDEXED_TEMPLATES = frozenset({"project.html", "department.html"})
 """The page kinds whose ``<main>`` carries ``data-pagefind-body``."""
-GLOB = "{projects,departments}/*/index.html"
-"""Where those pages are; Pagefind reads no other file."""
+BUNDLE_PROJECTS = 200
+"""Project pages per index. Pagefind holds a whole index in memory while building it (about
+1.6 MB a project page of a hundred notes), so one index for 3,000 projects would need 5 GB;
+indexes of 200 stay near 320 MB however large the portfolio, and an edit rebuilds one."""
+CACHE_SPARE = 8
+"""Cached indexes kept beyond two per index of the current build."""
 
 
 class SearchIndexError(OSError):
     """Pagefind is missing or failed; the message says which and why."""
 
 
+class SearchPage(Common):
+    merge: list[str]
+    """The folders of the indexes after the first, which the search page merges in."""
+
+
 def pages(portfolio: PortfolioStatus) -> list[Page]:
     """The search page, at the site's root."""
-    return [Page(SEARCH_PAGE, "search.html", common(portfolio, SEARCH_PAGE, "search"))]
+    merge = [bundle.folder + "/" for bundle in bundles(portfolio)[1:]]
+    page = SearchPage(**common(portfolio, SEARCH_PAGE, "search"), merge=merge)
+    return [Page(SEARCH_PAGE, "search.html", page)]
 
 
 def executable() -> Path:
@@ -91,85 +113,133 @@ def indexed(page: Page) -> bool:
     return page.template in INDEXED_TEMPLATES
 
 
-class Indexing:
-    """An index being built; this base class builds none (tests use it to skip Pagefind)."""
+@dataclass(frozen=True)
+class Bundle:
+    """One Pagefind index: the folder it is written to and the pages it indexes."""
 
-    def wait(self) -> None:
-        """Block until the index is complete; raise :class:`SearchIndexError` if it failed."""
-
-    def stop(self) -> None:
-        """Abandon the index (the build failed elsewhere)."""
-
-
-@contextlib.contextmanager
-def index_in_background(site_dir: Path, language: str) -> Iterator[None]:
-    """Index the pages already under ``site_dir`` while the block runs; wait at its end."""
-    indexing = start_index(site_dir, language)
-    try:
-        yield
-    except BaseException:
-        indexing.stop()
-        raise
-    indexing.wait()
+    folder: str
+    pages: tuple[str, ...]
+    """Paths relative to the site's root."""
 
 
-def start_index(site_dir: Path, language: str) -> Indexing:
-    """Start Pagefind on ``site_dir``; it writes ``site_dir/pagefind/``."""
-    return _Pagefind(site_dir.absolute(), language)
+def bundles(portfolio: PortfolioStatus) -> list[Bundle]:
+    """The projects in id order, :data:`BUNDLE_PROJECTS` to an index; departments in the first."""
+    ids = sorted(p.project.id for p in portfolio.projects)
+    groups = [ids[i : i + BUNDLE_PROJECTS] for i in range(0, len(ids), BUNDLE_PROJECTS)] or [[]]
+    found = []
+    for number, group in enumerate(groups, start=1):
+        pages = [f"projects/{project_id}/index.html" for project_id in group]
+        if number == 1:
+            pages += [f"departments/{d.id}/index.html" for d in portfolio.site.departments]
+        found.append(Bundle(BUNDLE if number == 1 else f"{BUNDLE}-{number}", tuple(pages)))
+    return found
 
 
-class _Pagefind(Indexing):
-    def __init__(self, site_dir: Path, language: str) -> None:
-        command = [
-            str(executable()),
-            "--site",
-            str(site_dir),
-            "--glob",
-            GLOB,
-            "--output-subdir",
-            BUNDLE,
-            "--force-language",
-            pagefind_language(language),
-            "--keep-index-url",
-            "--silent",
-        ]
-        env = {k: v for k, v in os.environ.items() if not k.upper().startswith("PAGEFIND")}
-        self._site_dir = site_dir
-        self._workdir = tempfile.TemporaryDirectory(prefix="pagefind-")
-        self._started = time.monotonic()
+def index_job(
+    site_dir: Path, language: str, indexes: list[Bundle], cache: Path | None
+) -> Callable[[], list[tuple[str, bytes]]]:
+    """A job for the write stage that builds every index (it writes its own files)."""
+
+    def job() -> list[tuple[str, bytes]]:
+        build_index(site_dir, language, indexes, cache)
+        return []
+
+    return job
+
+
+def build_index(site_dir: Path, language: str, indexes: list[Bundle], cache: Path | None) -> None:
+    """Build each index into ``site_dir``, one after the other; reuse cached ones."""
+    binary = executable()
+    for bundle in indexes:
+        key = _bundle_key(site_dir, language, bundle, binary)
+        kept = cache / key if cache is not None else None
+        target = site_dir / bundle.folder
+        if kept is not None and kept.is_dir():
+            shutil.copytree(kept, target)
+            with contextlib.suppress(OSError):
+                os.utime(kept)
+            continue
+        _run_pagefind(binary, site_dir, language, bundle)
+        if cache is not None and kept is not None:
+            _keep(target, cache, kept)
+    if cache is not None:
+        _prune(cache, keep=2 * len(indexes) + CACHE_SPARE)
+
+
+def _run_pagefind(binary: Path, site_dir: Path, language: str, bundle: Bundle) -> None:
+    command = [
+        str(binary),
+        "--site",
+        str(site_dir.absolute()),
+        "--glob",
+        "{" + ",".join(bundle.pages) + "}",
+        "--output-subdir",
+        bundle.folder,
+        "--force-language",
+        pagefind_language(language),
+        "--keep-index-url",
+        "--silent",
+    ]
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("PAGEFIND")}
+    with tempfile.TemporaryDirectory(prefix="pagefind-") as workdir:
         try:
-            self._process = subprocess.Popen(
+            done = subprocess.run(
                 command,
-                cwd=self._workdir.name,
+                cwd=workdir,
                 env=env,
                 stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
+                capture_output=True,
                 text=True,
                 errors="replace",
+                timeout=TIMEOUT_SECONDS,
+                check=False,
             )
-        except OSError as exc:
-            self._workdir.cleanup()
-            raise SearchIndexError(f"Pagefind could not start: {exc}") from exc
-
-    def wait(self) -> None:
-        left = TIMEOUT_SECONDS - (time.monotonic() - self._started)
-        try:
-            stdout, stderr = self._process.communicate(timeout=max(left, 1))
         except subprocess.TimeoutExpired as exc:
-            self.stop()
             raise SearchIndexError(
                 f"Pagefind did not finish indexing within {TIMEOUT_SECONDS} seconds"
             ) from exc
-        finally:
-            self._workdir.cleanup()
-        if self._process.returncode != 0:
-            output = (stderr.strip() or stdout.strip())[-2000:]
-            raise SearchIndexError(f"Pagefind failed (exit {self._process.returncode}): {output}")
-        if not (self._site_dir / BUNDLE / "pagefind-ui.js").is_file():
-            raise SearchIndexError(f"Pagefind wrote no search UI into {BUNDLE}/")
+        except OSError as exc:
+            raise SearchIndexError(f"Pagefind could not start: {exc}") from exc
+    if done.returncode != 0:
+        output = (done.stderr.strip() or done.stdout.strip())[-2000:]
+        raise SearchIndexError(f"Pagefind failed (exit {done.returncode}): {output}")
+    if not (site_dir / bundle.folder / "pagefind-ui.js").is_file():
+        raise SearchIndexError(f"Pagefind wrote no search UI into {bundle.folder}/")
 
-    def stop(self) -> None:
-        self._process.kill()
-        self._process.communicate()
-        self._workdir.cleanup()
+
+def _bundle_key(site_dir: Path, language: str, bundle: Bundle, binary: Path) -> str:
+    """Everything an index is made of: its pages, the binary, the options (this file)."""
+    digest = hashlib.blake2b(digest_size=20)
+    info = binary.stat()
+    for part in (str(binary), str(info.st_size), str(info.st_mtime_ns), language, bundle.folder):
+        digest.update(part.encode() + b"\0")
+    digest.update(Path(__file__).read_bytes())
+    for page in bundle.pages:
+        content = (site_dir / page).read_bytes()
+        digest.update(f"{page}\0{len(content)}\0".encode())
+        digest.update(content)
+    return digest.hexdigest()
+
+
+def _keep(built: Path, cache: Path, kept: Path) -> None:
+    """Copy a fresh index into the cache (whole, or not at all)."""
+    with contextlib.suppress(OSError):
+        cache.mkdir(parents=True, exist_ok=True)
+        partial = Path(tempfile.mkdtemp(prefix=".partial-", dir=cache))
+        try:
+            shutil.copytree(built, partial, dirs_exist_ok=True)
+            os.replace(partial, kept)
+        finally:
+            shutil.rmtree(partial, ignore_errors=True)
+
+
+def _prune(cache: Path, keep: int) -> None:
+    """Keep the ``keep`` indexes used most recently."""
+    with contextlib.suppress(OSError):
+        entries = sorted(
+            (e for e in os.scandir(cache) if e.is_dir() and not e.name.startswith(".")),
+            key=lambda e: e.stat().st_mtime_ns,
+            reverse=True,
+        )
+        for entry in entries[keep:]:
+            shutil.rmtree(entry.path, ignore_errors=True)

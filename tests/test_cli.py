@@ -27,7 +27,7 @@ def with_search_index() -> None:
 def no_search_index(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Skip the Pagefind indexing step (seconds per build) unless a test asks for it."""
     if "with_search_index" not in request.fixturenames:
-        monkeypatch.setattr(search, "start_index", lambda site_dir, language: search.Indexing())
+        monkeypatch.setattr(search, "build_index", lambda *args: None)
 
 
 VALID = """\

@@ -73,7 +73,7 @@ milestones:
 
 @pytest.fixture(autouse=True)
 def no_search_index(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(search, "start_index", lambda site_dir, language: search.Indexing())
+    monkeypatch.setattr(search, "build_index", lambda *args: None)
 
 
 def make_history(path: Path) -> Repo:
@@ -296,12 +296,12 @@ def site(repo: Repo, tmp_path_factory: pytest.TempPathFactory) -> Path:
     from generator.cli import main
 
     out = tmp_path_factory.mktemp("site") / "out"
-    saved = search.start_index
-    search.start_index = lambda site_dir, language: search.Indexing()  # type: ignore[assignment]
+    saved = search.build_index
+    search.build_index = lambda *args: None  # type: ignore[assignment]
     try:
         code = main(["build", "--root", str(repo.path), "--out", str(out), "--today", "2026-11-25"])
     finally:
-        search.start_index = saved  # type: ignore[assignment]
+        search.build_index = saved  # type: ignore[assignment]
     assert code == 0
     return out
 

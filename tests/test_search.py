@@ -7,6 +7,7 @@ index included. Finding a Chinese word in Chromium is tests/browser/test_pages.p
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import shutil
@@ -116,3 +117,78 @@ def test_pagefind_settings_from_the_environment_are_ignored(
     assert (out / "pagefind" / "pagefind-ui.js").is_file()
     assert not (out / "elsewhere").exists()
     assert "PAGEFIND_OUTPUT_SUBDIR" in os.environ  # the build's own process is unchanged
+
+
+# --- several indexes, and the cache of built indexes ------------------------------------
+
+
+def test_projects_go_to_indexes_in_id_order_and_departments_to_the_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator import pipeline, status
+
+    monkeypatch.setattr(search, "BUNDLE_PROJECTS", 4)
+    portfolio = pipeline.load_portfolio(REPO, dt.date(2026, 11, 25))
+    state = status.portfolio_status(portfolio.site, portfolio.projects, dt.date(2026, 11, 25))
+    found = search.bundles(state)
+    ids = sorted(p.stem for p in (REPO / "projects").glob("*.yaml"))
+    assert [b.folder for b in found] == ["pagefind", "pagefind-2", "pagefind-3"]
+    projects = [[p.split("/")[1] for p in b.pages if p.startswith("projects/")] for b in found]
+    assert projects == [ids[0:4], ids[4:8], ids[8:9]]
+    departments = [[p for p in b.pages if p.startswith("departments/")] for b in found]
+    assert departments[0] == [f"departments/{d['id']}/index.html" for d in site_departments()]
+    assert departments[1:] == [[], []]
+    page = search.pages(state)[0]
+    assert page.context["merge"] == ["pagefind-2/", "pagefind-3/"]  # type: ignore[typeddict-item]
+
+
+def test_an_unchanged_index_is_copied_from_the_cache_and_an_edited_one_rebuilt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator import pipeline
+
+    root = repo_root(tmp_path)
+    monkeypatch.setattr(search, "BUNDLE_PROJECTS", 5)  # two indexes
+    runs: list[str] = []
+    real_run = search._run_pagefind
+
+    def counting(binary: Path, site_dir: Path, language: str, bundle: search.Bundle) -> None:
+        runs.append(bundle.folder)
+        real_run(binary, site_dir, language, bundle)
+
+    monkeypatch.setattr(search, "_run_pagefind", counting)
+    today = dt.date(2026, 11, 25)
+    pipeline.build_site(root, tmp_path / "one", today, workers=1)
+    assert runs == ["pagefind", "pagefind-2"]
+    pipeline.build_site(root, tmp_path / "two", today, workers=1)
+    assert runs == ["pagefind", "pagefind-2"], "both indexes came from the cache"
+    assert snapshot(tmp_path / "one") == snapshot(tmp_path / "two")
+
+    last = sorted((root / "projects").glob("*.yaml"))[-1]  # in pagefind-2
+    text = last.read_text(encoding="utf-8")
+    assert "第二批面试考核启动。" in text
+    last.write_text(text.replace("第二批面试考核启动。", "第二批面试考核启动并完成。"), "utf-8")
+    pipeline.build_site(root, tmp_path / "three", today, workers=1)
+    assert runs == ["pagefind", "pagefind-2", "pagefind-2"], "only the edited one is rebuilt"
+    shutil.rmtree(root / ".cache")
+    pipeline.build_site(root, tmp_path / "cold", today, workers=1)
+    assert snapshot(tmp_path / "three") == snapshot(tmp_path / "cold"), "cached = built afresh"
+
+
+def site_departments() -> list[dict[str, str]]:
+    import yaml
+
+    loaded: list[dict[str, str]] = yaml.safe_load((REPO / "site.yaml").read_text("utf-8"))[
+        "departments"
+    ]
+    return loaded
+
+
+def test_the_cache_keeps_only_recent_indexes(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    for i in range(12):
+        entry = cache / f"{i:02d}"
+        entry.mkdir(parents=True)
+        os.utime(entry, ns=(i * 10**9, i * 10**9))
+    search._prune(cache, keep=5)
+    assert sorted(p.name for p in cache.iterdir()) == ["07", "08", "09", "10", "11"]

@@ -40,7 +40,7 @@ BOOT = """\
 import signal, sys
 signal.signal(signal.SIGINT, signal.default_int_handler)
 from generator import search
-search.start_index = lambda site_dir, language: search.Indexing()
+search.build_index = lambda *args: None
 from generator.cli import main
 sys.exit(main(sys.argv[1:]))
 """
@@ -63,7 +63,7 @@ _SCRIPT = re.compile(r"<script " + serve.RELOAD_MARKER + r">.*?</script>\n", re.
 @pytest.fixture(autouse=True)
 def no_search_index(monkeypatch: pytest.MonkeyPatch) -> None:
     """In-process builds skip Pagefind's indexing step (seconds per build)."""
-    monkeypatch.setattr(search, "start_index", lambda site_dir, language: search.Indexing())
+    monkeypatch.setattr(search, "build_index", lambda *args: None)
 
 
 def fetch(url: str) -> tuple[int, str]:

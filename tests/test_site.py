@@ -54,7 +54,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def no_search_index(monkeypatch: pytest.MonkeyPatch) -> None:
     """For builds of small inline roots: skip Pagefind's slow indexing step."""
-    monkeypatch.setattr(search, "start_index", lambda site_dir, language: search.Indexing())
+    monkeypatch.setattr(search, "build_index", lambda *args: None)
 
 
 def data_of(out: Path) -> dict[str, Any]:

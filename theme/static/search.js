@@ -1,6 +1,8 @@
-/* The search page: Pagefind's default UI over the index the build wrote into pagefind/.
-   Without JavaScript the page keeps its message; from a plain folder (file://) the UI
-   cannot fetch its index, so the page says so instead of failing. ?q= starts a search. */
+/* The search page: Pagefind's default UI over the index the build wrote into pagefind/,
+   merged with the further indexes of a large portfolio (pagefind-2/, … listed in the
+   search element's data-merge). Without JavaScript the page keeps its message; from a
+   plain folder (file://) the UI cannot fetch its index, so the page says so instead of
+   failing. ?q= starts a search. */
 (function () {
   "use strict";
   var status = document.getElementById("search-status");
@@ -14,10 +16,18 @@
     return;
   }
   status.hidden = true;
+  // Result links are relative to the site's root, wherever it is served from.
+  var baseUrl = new URL("./", window.location.href).pathname;
+  var merge = (document.getElementById("search").getAttribute("data-merge") || "")
+    .split(" ")
+    .filter(Boolean)
+    .map(function (folder) {
+      return { bundlePath: new URL(folder, window.location.href).pathname, baseUrl: baseUrl };
+    });
   var ui = new window.PagefindUI({
     element: "#search",
-    // Result links are relative to the site's root, wherever it is served from.
-    baseUrl: new URL("./", window.location.href).pathname,
+    baseUrl: baseUrl,
+    mergeIndex: merge,
     showSubResults: true,
     showImages: false,
     autofocus: true

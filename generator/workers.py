@@ -14,11 +14,12 @@ same error. A worker that dies (killed, out of memory) fails the run too.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
 import pickle
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
@@ -47,19 +48,15 @@ def available() -> int:
 
 def run(tasks: Sequence[Task], workers: int) -> int:
     """Run every task, in up to ``workers`` processes; the sum of their results."""
-    if workers <= 1 or len(tasks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if not _parallel(workers, len(tasks)):
         return sum(task() for task in tasks)
     global _tasks
     _tasks = tasks
     gc.collect()
     gc.freeze()  # the inherited objects stay shared with the parent instead of being copied
     try:
-        with ProcessPoolExecutor(
-            max_workers=min(workers, len(tasks)), mp_context=multiprocessing.get_context("fork")
-        ) as pool:
+        with _pool(min(workers, len(tasks))) as pool:
             outcomes = list(pool.map(_run, range(len(tasks))))
-    except BrokenProcessPool as exc:
-        raise WorkerDied("a worker process stopped unexpectedly (out of memory?)") from exc
     finally:
         gc.unfreeze()
         _tasks = ()
@@ -74,15 +71,34 @@ def map_each(function: Callable[[T], R], items: Sequence[T], workers: int) -> li
 
     Each item and each result travels between processes, pickled: keep them plain.
     """
-    if workers <= 1 or len(items) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if not _parallel(workers, len(items)):
         return [function(item) for item in items]
+    with _pool(min(workers, len(items))) as pool:
+        return list(pool.map(function, items))
+
+
+def _parallel(workers: int, tasks: int) -> bool:
+    return workers > 1 and tasks > 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+@contextlib.contextmanager
+def _pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """Forked workers; on Ctrl-C or any failure here they are stopped, not waited for."""
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
     try:
-        with ProcessPoolExecutor(
-            max_workers=min(workers, len(items)), mp_context=multiprocessing.get_context("fork")
-        ) as pool:
-            return list(pool.map(function, items))
+        yield pool
     except BrokenProcessPool as exc:
         raise WorkerDied("a worker process stopped unexpectedly (out of memory?)") from exc
+    except BaseException:
+        # The executor offers no way to stop running work; its processes are the handle.
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            with contextlib.suppress(Exception):
+                process.terminate()
+        raise
+    finally:
+        pool.shutdown(wait=True)
 
 
 def _run(index: int) -> tuple[int, BaseException | None]:

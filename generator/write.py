@@ -114,22 +114,14 @@ def staging(out: Path) -> Iterator[Staging]:
         raise
 
 
-def write_site(
-    out: Path,
-    files: Iterable[Output],
-    finish: Callable[[Path], None] | None = None,
-) -> int:
+def write_site(out: Path, files: Iterable[Output]) -> int:
     """Write ``files`` as the new content of ``out``; returns how many were written.
 
-    ``finish`` runs on the complete staging folder before the swap. If anything fails
-    before the swap (a lazy ``files`` that raises counts too), ``out`` is left exactly
-    as it was.
+    If anything fails before the swap (a lazy ``files`` that raises counts too), ``out``
+    is left exactly as it was.
     """
     with staging(out) as site:
-        count = site.write([lambda: files])
-        if finish is not None:
-            finish(site.path)
-    return count
+        return site.write([lambda: files])
 
 
 def _swap_in(staging: Path, out: Path) -> None:

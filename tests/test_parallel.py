@@ -198,3 +198,38 @@ def test_a_page_takes_a_context_or_a_function_that_makes_it() -> None:
     assert made == [1], "and it is built once"
     with pytest.raises(ValueError, match="not both"):
         Page("a.html", "index.html")
+
+
+def test_ctrl_c_stops_the_workers_instead_of_waiting_for_every_task(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import time\n"
+        "from generator import workers\n"
+        "def slow():\n"
+        "    time.sleep(20)\n"
+        "    return 1\n"
+        "print('started', flush=True)\n"
+        "workers.run([slow] * 8, 2)\n",
+        encoding="utf-8",
+    )
+    process = subprocess.Popen(
+        [sys.executable, str(script)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline() == b"started\n"
+    time.sleep(1.5)
+    started = time.monotonic()
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    _, err = process.communicate(timeout=30)
+    assert time.monotonic() - started < 10, "it did not wait for 8 × 20 s of work"
+    assert b"KeyboardInterrupt" in err
+    assert process.returncode != 0

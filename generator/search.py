@@ -154,10 +154,7 @@ def build_index(site_dir: Path, language: str, indexes: list[Bundle], cache: Pat
         key = _bundle_key(site_dir, language, bundle, binary)
         kept = cache / key if cache is not None else None
         target = site_dir / bundle.folder
-        if kept is not None and kept.is_dir():
-            shutil.copytree(kept, target)
-            with contextlib.suppress(OSError):
-                os.utime(kept)
+        if kept is not None and _copy_kept(kept, target):
             continue
         _run_pagefind(binary, site_dir, language, bundle)
         if cache is not None and kept is not None:
@@ -219,6 +216,21 @@ def _bundle_key(site_dir: Path, language: str, bundle: Bundle, binary: Path) -> 
         digest.update(f"{page}\0{len(content)}\0".encode())
         digest.update(content)
     return digest.hexdigest()
+
+
+def _copy_kept(kept: Path, target: Path) -> bool:
+    """Copy a cached index into the site; False when there is none (or it vanished midway:
+    another build pruned it), and the index is then built afresh."""
+    if not kept.is_dir():
+        return False
+    try:
+        shutil.copytree(kept, target)
+    except OSError:
+        shutil.rmtree(target, ignore_errors=True)
+        return False
+    with contextlib.suppress(OSError):
+        os.utime(kept)  # recently used: pruned last
+    return True
 
 
 def _keep(built: Path, cache: Path, kept: Path) -> None:

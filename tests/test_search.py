@@ -192,3 +192,14 @@ def test_the_cache_keeps_only_recent_indexes(tmp_path: Path) -> None:
         os.utime(entry, ns=(i * 10**9, i * 10**9))
     search._prune(cache, keep=5)
     assert sorted(p.name for p in cache.iterdir()) == ["07", "08", "09", "10", "11"]
+
+
+def test_a_cached_index_that_vanishes_midway_is_built_afresh(tmp_path: Path) -> None:
+    kept = tmp_path / "cache" / "key"
+    (kept / "index").mkdir(parents=True)
+    (kept / "pagefind-entry.json").write_text("{}", encoding="utf-8")
+    (kept / "index" / "gone").symlink_to(tmp_path / "nowhere")  # copying it fails
+    target = tmp_path / "site" / "pagefind"
+    assert search._copy_kept(kept, target) is False
+    assert not target.exists(), "no half-copied index is left for Pagefind to trip on"
+    assert search._copy_kept(tmp_path / "cache" / "missing", target) is False

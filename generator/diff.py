@@ -5,16 +5,18 @@ the files of ``projects/`` at the git revision ``REF``; a file added or removed 
 too. Milestones are paired as :mod:`generator.history` pairs them (by ``id``, else by
 title). What is reported, project by project (in id order):
 
-* ``project-added``, ``project-removed``, ``status-changed``;
+* ``project-added``, ``project-removed``, ``status-changed``, ``project-due-changed``
+  (the project's own due date set, moved: ``days`` > 0 later, < 0 earlier, or removed);
 * ``milestone-added``, ``milestone-removed``, ``milestone-renamed``, ``due-moved`` (with
   the slip since the milestone's baseline, from the history), ``milestone-done`` (on
   time, or how many days late), ``milestone-reopened``;
 * ``note-added`` (one per note; the text groups them by kind);
 * ``indicator-value-added``, ``indicator-value-changed``.
 
-A due date moved later in a project where no note of kind ``decision`` or ``problem`` is
-added by the same change is **flagged**. Output: plain text, Markdown (for a pull
-request's comment and job summary) or JSON, in the site's language.
+A due date (a milestone's or the project's own) moved later in a project where no note of
+kind ``decision`` or ``problem`` is added by the same change is **flagged**. Output: plain
+text, Markdown (for a pull request's comment and job summary) or JSON, in the site's
+language.
 
 Git is run five times at most: ``rev-parse`` (the revision), ``ls-tree`` and
 ``cat-file --batch`` (the files at the revision), and the two of :mod:`generator.history`
@@ -42,6 +44,8 @@ from generator.models import ProjectFile
 from generator.validate import Project, project_id_problem
 
 Value = str | int | float | None
+DUE_CHANGES = ("due-moved", "project-due-changed")
+"""The changes of a due date, flagged when later and unexplained."""
 REASON_KINDS = ("decision", "problem")
 """A note of one of these kinds, added with a later due date, explains it."""
 
@@ -149,8 +153,15 @@ def compare(project_id: str, base: ProjectFile | None, project: Project | None) 
     if base is None:
         found.append(change("project-added", now.title))
         base = ProjectFile(title=now.title, lead=now.lead)
-    elif base.status != now.status:
-        found.append(change("status-changed", now.title, before=base.status, after=now.status))
+    else:
+        if base.status != now.status:
+            found.append(change("status-changed", now.title, before=base.status, after=now.status))
+        if base.due != now.due:
+            days = (now.due - base.due).days if base.due and now.due else None
+            before, after = (d.isoformat() if d else None for d in (base.due, now.due))
+            found.append(
+                change("project-due-changed", now.title, before=before, after=after, days=days)
+            )
     pairs = history.match(history.points(base.milestones), history.points(now.milestones))
     for index, (milestone, i) in enumerate(zip(now.milestones, pairs, strict=True)):
         title = milestone.title
@@ -244,7 +255,7 @@ def flags(changes: list[Change]) -> list[Flag]:
     return [
         Flag(c.project, c.project_title, c.title, c.days)
         for c in changes
-        if c.change == "due-moved" and c.days is not None and c.days > 0
+        if c.change in DUE_CHANGES and c.days is not None and c.days > 0
         if c.project not in explained
     ]
 
@@ -339,6 +350,15 @@ _WORDS: dict[str, tuple[str, str]] = {
     "project-added": ("new project file", "新增项目文件"),
     "project-removed": ("project file removed", "删除项目文件"),
     "status-changed": ("status changed: {before} → {after}", "状态变更：{before} → {after}"),
+    "project-due-changed": (
+        "project due date moved: {before} → {after} ({move})",
+        "项目截止日期调整：{before} → {after}（{move}）",
+    ),
+    "project-due-set": ("project due date set: {after}", "设定项目截止日期：{after}"),
+    "project-due-removed": (
+        "project due date removed (was {before})",
+        "取消项目截止日期（原为 {before}）",
+    ),
     "milestone-added": ("milestone added: {title}, due {after}", "新增节点：{title}，截止 {after}"),
     "milestone-removed": (
         "milestone removed: {title} (was due {before})",
@@ -456,6 +476,13 @@ def _line(change: Change, lang: str, quote: Callable[[str], str]) -> str:
         values["after"] = _pick(_STATUSES[str(change.after)], lang)
     if code == "milestone-renamed":
         values["before"] = quote(str(change.before))
+    if code == "project-due-changed":
+        if change.before is None:
+            return word("project-due-set", lang, **values)
+        if change.after is None:
+            return word("project-due-removed", lang, **values)
+        days = change.days or 0
+        values["move"] = word("later" if days > 0 else "earlier", lang, n=abs(days))
     if code == "milestone-done":
         return word("done-late" if change.days else "done-on-time", lang, **values)
     if code == "due-moved":

@@ -231,6 +231,45 @@ def test_a_progress_note_does_not_explain_a_later_date(run: Run, repo: Repo) -> 
     assert [f["title"] for f in json.loads(out)["flagged"]] == ["Submit plan"]
 
 
+@pytest.mark.parametrize(
+    ("before", "after", "line", "days"),
+    [
+        ("due: 2026-12-31\n", "due: 2027-03-31\n", "project due date moved: 2026-12-31 → 2027-03-31 (+90 day(s))", 90),
+        ("due: 2026-12-31\n", "due: 2026-12-01\n", "project due date moved: 2026-12-31 → 2026-12-01 (-30 day(s))", -30),
+        ("", "due: 2026-12-31\n", "project due date set: 2026-12-31", None),
+        ("due: 2026-12-31\n", "", "project due date removed (was 2026-12-31)", None),
+    ],
+    ids=["later", "earlier", "set", "removed"],
+)
+def test_the_projects_own_due_date(
+    run: Run, repo: Repo, before: str, after: str, line: str, days: int | None
+) -> None:
+    repo.git("checkout", "-q", "base")
+    with_due = ALPHA_BASE.replace("lead: academic-affairs\n", "lead: academic-affairs\n" + before)
+    repo.project("alpha", with_due)
+    repo.commit("2026-06-01T10:00:00+08:00", "a due date")
+    repo.git("tag", "-f", "base")
+    repo.project("alpha", with_due.replace("academic-affairs\n" + before, "academic-affairs\n" + after))
+    code, out, _ = diff(run, repo.path)
+    assert code == 0
+    assert out.splitlines()[2:] == ["Alpha (projects/alpha.yaml)", f"  - {line}"] + (
+        ["", "Flagged: due dates moved later without a note of kind decision or problem (1)",
+         "  - Alpha — Alpha: due date moved 90 day(s) later without a note of kind decision or problem"]
+        if days and days > 0 else []
+    )
+    _, out, _ = diff(run, repo.path, "--format", "json")
+    found = json.loads(out)["changes"]
+    assert found == [change("alpha", "Alpha", "project-due-changed", before[5:-1] or None, after[5:-1] or None, days)]
+
+
+def test_a_new_projects_due_date_is_part_of_the_new_file(run: Run, repo: Repo) -> None:
+    repo.project("delta", "title: Delta\nlead: personnel\ndue: 2026-12-31\n")
+    _, out, _ = diff(run, repo.path, "--format", "json")
+    assert [c["change"] for c in json.loads(out)["changes"] if c["project"] == "delta"] == [
+        "project-added"
+    ]
+
+
 def test_no_changes(run: Run, repo: Repo) -> None:
     repo.git("checkout", "-q", "base")
     assert diff(run, repo.path) == (

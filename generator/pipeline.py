@@ -68,7 +68,8 @@ def build_site(
     workers: int | None = None,
     force: bool = False,
 ) -> BuildResult:
-    write.check_destination(out, protected=(root, root / PROJECTS_DIR, theme))
+    sources = (root / PROJECTS_DIR, theme)
+    write.check_destination(out, protected=(root, *sources), sources=sources)
     # Unchanged inputs and an untouched output folder: the site there is this build's.
     build_key = cache.key(
         root,

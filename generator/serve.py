@@ -230,8 +230,8 @@ class Preview:
         replaced. Nothing is answered before this returns: the socket listens, but
         requests wait in its backlog until :meth:`serve_forever`.
         """
-        protected = (self.root, self.root / pipeline.PROJECTS_DIR, self.theme)
-        write.check_destination(self.site_dir, protected=protected)
+        sources = (self.root / pipeline.PROJECTS_DIR, self.theme)
+        write.check_destination(self.site_dir, protected=(self.root, *sources), sources=sources)
         handler = functools.partial(_Handler, preview=self, directory=str(self.site_dir))
         self._server = http.server.ThreadingHTTPServer((HOST, self._port), handler)
         self._server.daemon_threads = True

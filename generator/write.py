@@ -45,18 +45,24 @@ MARKER = "data.json"
 """Every built site has it; a non-empty folder without it is not one of ours."""
 
 
-def check_destination(out: Path, protected: Iterable[Path]) -> None:
+def check_destination(out: Path, protected: Iterable[Path], sources: Iterable[Path] = ()) -> None:
     """Refuse an output folder whose replacement would destroy sources or other files.
 
     The site replaces its output folder wholesale, so the folder must not be (or hold)
-    the project root, the projects or the theme, and if it already exists with content
-    it must be a site built before.
+    any ``protected`` folder (the project root, the projects, the theme), nor lie inside
+    a folder of ``sources`` (the projects, the theme: a site there would be read as
+    input by the next build), and if it already exists with content it must be a site
+    built before.
     """
     target = out.absolute().resolve()
     for place in protected:
         place = place.absolute().resolve()
         if place.is_relative_to(target):
             raise UnsafeDestination(f"{out} is or contains {place}")
+    for place in sources:
+        place = place.absolute().resolve()
+        if target.is_relative_to(place):
+            raise UnsafeDestination(f"{out} is inside {place}, which holds the site's sources")
     if not target.exists():
         return
     if not target.is_dir() or (any(target.iterdir()) and not (target / MARKER).is_file()):

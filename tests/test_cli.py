@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import pipeline, search
+from generator import pipeline, search, write
 from tests.conftest import REPO, SITE_YAML, Root, RunResult
 
 Run = Callable[..., RunResult]
@@ -485,6 +485,27 @@ def test_output_folder_holding_the_sources_is_refused(run: Run, root: Root) -> N
     assert (root.path / "site.yaml").is_file()
     assert code != 0
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("inside", ["projects/site", "theme-copy/site"])
+def test_output_folder_inside_the_sources_is_refused(run: Run, root: Root, inside: str) -> None:
+    import shutil
+
+    root.project("x", VALID)
+    shutil.copytree(pipeline.THEME, root.path / "theme-copy")
+    out = root.path / inside
+    if inside.startswith("theme"):
+        with pytest.raises(write.UnsafeDestination, match="which holds the site's sources"):
+            pipeline.build_site(root.path, out, dt.date(2026, 11, 25), theme=root.path / "theme-copy")
+        return
+    code, said, err = run("build", "--root", root.path, "--out", out, *TODAY)
+    assert code == 2
+    assert said == ""
+    assert err == (
+        f"progress-site: error: refusing to build there: {out} is inside "
+        f"{(root.path / 'projects').resolve()}, which holds the site's sources\n"
+    )
+    assert not out.exists()
 
 
 # --- never a traceback ------------------------------------------------------------------

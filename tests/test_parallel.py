@@ -230,6 +230,6 @@ def test_ctrl_c_stops_the_workers_instead_of_waiting_for_every_task(tmp_path: Pa
     started = time.monotonic()
     os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
     _, err = process.communicate(timeout=30)
-    assert time.monotonic() - started < 10, "it did not wait for 8 × 20 s of work"
+    assert time.monotonic() - started < 10, "it did not wait for 8 tasks of 20 s"
     assert b"KeyboardInterrupt" in err
     assert process.returncode != 0

@@ -13,11 +13,20 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from generator.diagnostics import Diagnostic, errors_only, make, suggest
 from generator.loader import Document, Path
-from generator.models import ID_PATTERN, Milestone, ProjectFile, SiteConfig, kind_of
+from generator.models import (
+    ID_PATTERN,
+    Indicator,
+    Milestone,
+    Note,
+    OptionalDate,
+    ProjectFile,
+    SiteConfig,
+    kind_of,
+)
 
 _ID = re.compile(ID_PATTERN)
 
@@ -77,12 +86,15 @@ def validate_project(
         return None, problems
     data, schema_problems = _parse(ProjectFile, doc)
     problems += schema_problems
-    if data is None:  # still name every unknown department, so errors don't come in rounds
-        return None, problems + _unknown_departments(doc, Registry(site))
+    if data is None:  # every other error too, from the parts that are valid by themselves,
+        parts = _valid_parts(doc.data)  # so that errors never come in rounds
+        problems += _unknown_departments(doc, Registry(site))
+        return None, problems + _check_dates(parts, doc, today) + _check_milestone_ids(parts, doc)
     data, reference_problems = _resolve_departments(data, doc, Registry(site))
     problems += reference_problems
-    problems += _check_dates(data, doc, today)
-    problems += _check_milestone_ids(data, doc)
+    parts = _Parts.of(data)
+    problems += _check_dates(parts, doc, today)
+    problems += _check_milestone_ids(parts, doc)
     if any(p.severity == "error" for p in problems):
         return None, problems
     lines = tuple(doc.positions.of_value(("milestones", i))[0] for i in range(len(data.milestones)))
@@ -286,11 +298,66 @@ def _resolve_departments(
     return resolved, problems
 
 
-def _check_milestone_ids(data: ProjectFile, doc: Document) -> list[Diagnostic]:
+@dataclass(frozen=True)
+class _Parts:
+    """What the checks across fields read: all of a valid file, or the parts of an invalid
+    one that are valid by themselves (each with its index in the file)."""
+
+    start: dt.date | None
+    due: dt.date | None
+    milestones: list[tuple[int, Milestone]]
+    notes: list[tuple[int, Note]]
+    indicators: list[tuple[int, Indicator]]
+
+    @staticmethod
+    def of(data: ProjectFile) -> _Parts:
+        return _Parts(
+            data.start,
+            data.due,
+            list(enumerate(data.milestones)),
+            list(enumerate(data.notes)),
+            list(enumerate(data.indicators)),
+        )
+
+
+_OPTIONAL_DATE: TypeAdapter[dt.date | None] = TypeAdapter(OptionalDate)
+
+
+def _valid_parts(raw: Any) -> _Parts:
+    """The parts of an invalid file that are valid alone (the others' errors are reported)."""
+    if not isinstance(raw, dict):
+        return _Parts(None, None, [], [], [])
+
+    def date(key: str) -> dt.date | None:
+        try:
+            return _OPTIONAL_DATE.validate_python(raw.get(key))
+        except ValidationError:
+            return None
+
+    def items(key: str, model: type[_ModelT]) -> list[tuple[int, _ModelT]]:
+        found = []
+        listed = raw.get(key)
+        for i, item in enumerate(listed if isinstance(listed, list) else []):
+            try:
+                found.append((i, model.model_validate(item)))
+            except ValidationError:
+                continue
+        return found
+
+    return _Parts(
+        date("start"),
+        date("due"),
+        items("milestones", Milestone),
+        items("notes", Note),
+        items("indicators", Indicator),
+    )
+
+
+def _check_milestone_ids(data: _Parts, doc: Document) -> list[Diagnostic]:
     """A milestone ``id`` names one milestone of its project: no two may share it."""
     problems: list[Diagnostic] = []
     first: dict[str, int] = {}
-    for i, milestone in enumerate(data.milestones):
+    for i, milestone in data.milestones:
         if milestone.id is None:
             continue
         line, col = doc.positions.of_value(("milestones", i, "id"))
@@ -310,7 +377,7 @@ def _check_milestone_ids(data: ProjectFile, doc: Document) -> list[Diagnostic]:
     return problems
 
 
-def _check_dates(data: ProjectFile, doc: Document, today: dt.date) -> list[Diagnostic]:
+def _check_dates(data: _Parts, doc: Document, today: dt.date) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
 
     def at(path: Path, code: str, severity: Any = "error", **args: object) -> None:
@@ -319,7 +386,7 @@ def _check_dates(data: ProjectFile, doc: Document, today: dt.date) -> list[Diagn
 
     if data.start and data.due and data.start > data.due:
         at(("start",), "start_after_due", start=data.start, due=data.due)
-    for i, m in enumerate(data.milestones):
+    for i, m in data.milestones:
         if m.start and m.start > m.due:
             at(("milestones", i, "start"), "start_after_due", start=m.start, due=m.due)
         if m.done and m.done > today:
@@ -334,10 +401,10 @@ def _check_dates(data: ProjectFile, doc: Document, today: dt.date) -> list[Diagn
                 due=m.due,
                 project_due=data.due,
             )
-    for i, note in enumerate(data.notes):
+    for i, note in data.notes:
         if note.date > today:
             at(("notes", i, "date"), "value_after_today", value=note.date, today=today)
-    for i, indicator in enumerate(data.indicators):
+    for i, indicator in data.indicators:
         first: dict[dt.date, int] = {}
         for j, point in enumerate(indicator.values):
             path: Path = ("indicators", i, "values", j, "date")

@@ -602,12 +602,6 @@ def test_every_file_reported_in_one_run_sorted_by_file_then_line(run: Run, root:
     assert out.splitlines()[-1] == "5 problem(s) found"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a schema error in a file hides that file's department and date errors "
-    "(validate_project returns before _resolve_departments/_check_dates), so they only "
-    "appear after a second run; the contract says every error in every file in one run",
-)
 def test_schema_error_does_not_hide_department_and_date_errors(run: Run, root: Root) -> None:
     root.project(
         "x",
@@ -763,3 +757,44 @@ def test_out_of_range_setting_is_explained_in_the_chosen_language(run: Run, root
 def test_dedent_sanity() -> None:
     # The inline files above rely on textwrap.dedent removing the test's indentation.
     assert textwrap.dedent("  a: 1\n  b: 2\n") == "a: 1\nb: 2\n"
+
+
+def test_every_check_runs_on_the_valid_parts_of_an_invalid_file(run: Run, root: Root) -> None:
+    root.project(
+        "x",
+        """\
+        title: 一流本科专业建设
+        lead: academic-affairs
+        due: 2026-12-31
+        milestones:
+          - title: 印发方案
+            id: plan
+            due: 2026-11-30
+            weight: -1
+          - title: 组织评估
+            id: review
+            due: 2027-01-31
+          - title: 复评
+            id: review
+            due: 2026-10-31
+            start: 2026-11-15
+        notes:
+          - date: 2026-12-01
+            text: 提前写好的报告
+          - date: 2026-11-20
+            txt: 拼错的键
+        """,
+    )
+    assert problems(run, root) == [
+        "projects/x.yaml:8:13: 'weight' must be greater than 0, not -1",
+        "projects/x.yaml:11:10: warning: this milestone is due on 2027-01-31, "
+        "after the project's own due date 2026-12-31",
+        "projects/x.yaml:13:9: the milestone id 'review' is already used in this project "
+        "(line 10); give each milestone its own id",
+        "projects/x.yaml:15:12: the start date 2026-11-15 is after the due date 2026-10-31",
+        "projects/x.yaml:17:11: the date 2026-12-01 is after today (2026-11-25); "
+        "figures and notes are recorded for dates that have come",
+        "projects/x.yaml:19:5: the required key 'text' is missing here",
+        "projects/x.yaml:20:5: unknown key 'txt' (did you mean 'text'?); "
+        "allowed here: author, date, kind, text",
+    ]

@@ -343,7 +343,10 @@ def ledger_rows(portfolio: PortfolioStatus) -> list[tuple[str | int | float, ...
 
 
 def data_json(portfolio: PortfolioStatus) -> dict[str, Any]:
-    """The machine-readable site: every project, every milestone, dates as YYYY-MM-DD."""
+    """The machine-readable site: every project, every milestone, dates as YYYY-MM-DD.
+
+    ``projects`` is an iterator, made as it is written (:func:`generator.render.json_chunks`).
+    """
     site = portfolio.site
     projects = sorted(portfolio.projects, key=lambda p: p.project.id)
     return {
@@ -357,7 +360,7 @@ def data_json(portfolio: PortfolioStatus) -> dict[str, Any]:
             "stale_after_days": site.stale_after_days,
         },
         "departments": [{"id": d.id, "name": d.name} for d in site.departments],
-        "projects": [_project_json(p) for p in projects],
+        "projects": (_project_json(p) for p in projects),  # made one at a time
     }
 
 

@@ -94,7 +94,7 @@ def build_site(
     other_pages = [page for page in pages if not search.indexed(page)]
     other_jobs: list[write.Job] = [  # the largest first, so the workers finish together
         *(functools.partial(view.files, state) for view in views.ALL),
-        lambda: [("data.json", render.render_json(context.data_json(state)))],
+        lambda: [("data.json", render.json_chunks(context.data_json(state)))],
         lambda: [
             ("ledger.csv", render.render_csv(context.LEDGER_COLUMNS, context.ledger_rows(state)))
         ],

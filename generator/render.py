@@ -353,58 +353,58 @@ def render_json(data: dict[str, Any]) -> bytes:
     would be faster still, 0.09 s, but would show a new note as a changed line of 80 kB).
     The value parsed back is the same as with ``json.dumps``; so are the bytes of a record.
     """
-    out = _JsonOut()
-    _json_lines(data, "\n", out)
-    out.pieces.append("\n")
-    out.flush()
-    return b"".join(out.chunks)
+    return b"".join(json_chunks(data))
 
 
-class _JsonOut:
-    """The document's text in pieces, turned into UTF-8 a few thousand pieces at a time, so
-    that it is held once as bytes, not also as pieces and as one joined string."""
+def json_chunks(data: dict[str, Any]) -> Iterator[bytes]:
+    """:func:`render_json`'s bytes, a few thousand pieces at a time. A lazy value in
+    ``data`` (an iterator, such as ``data.json``'s projects made one at a time) is laid out
+    as a list and never held whole: a large portfolio's file is written as it is made."""
+    pieces: list[str] = []
+    for _ in _json_lines(data, "\n", pieces):
+        yield "".join(pieces).encode("utf-8")
+        pieces.clear()
+    pieces.append("\n")
+    yield "".join(pieces).encode("utf-8")
 
-    def __init__(self) -> None:
-        self.pieces: list[str] = []
-        self.chunks: list[bytes] = []
 
-    def flush(self) -> None:
-        self.chunks.append("".join(self.pieces).encode("utf-8"))
-        self.pieces.clear()
-
-
-def _json_lines(value: Any, newline: str, out: _JsonOut) -> None:
-    """Append ``value`` as JSON to ``out``; ``newline`` starts a line at its depth."""
-    pieces = out.pieces
+def _json_lines(value: Any, newline: str, pieces: list[str]) -> Iterator[None]:
+    """Append ``value`` as JSON to ``pieces`` (``newline`` starts a line at its depth);
+    yields whenever enough pieces have gathered to be written out."""
     if isinstance(value, dict) and _laid_out(value):
         inner = newline + " "
         pieces.append("{")
         for n, (key, item) in enumerate(value.items()):
             pieces.append((inner if n == 0 else "," + inner) + _JSON.encode(key) + ": ")
-            _json_lines(item, inner, out)
+            yield from _json_lines(item, inner, pieces)
         pieces.append(newline + "}")
-    elif isinstance(value, list) and _laid_out(value):
+    elif isinstance(value, Iterator) or (isinstance(value, list) and _laid_out(value)):
         inner = newline + " "
         pieces.append("[")
+        empty = True
         for n, item in enumerate(value):
             pieces.append(inner if n == 0 else "," + inner)
-            _json_lines(item, inner, out)
+            yield from _json_lines(item, inner, pieces)
+            empty = False
             if len(pieces) >= 4096:
-                out.flush()
-        pieces.append(newline + "]")
+                yield None
+        pieces.append("]" if empty else newline + "]")
     else:
         pieces.append(_JSON.encode(value))
 
 
 def _laid_out(value: dict[str, Any] | list[Any]) -> bool:
     """Laid out by hand: a list that holds an object or a list, or an object that holds
-    such a list (at any depth). Anything else is one record, on one line."""
+    such a list (at any depth), or a lazy value. Anything else is one record, on one line."""
     values = value if isinstance(value, list) else value.values()
     if _SCALARS.issuperset(map(type, values)):  # the common case, checked in C
         return False
     if isinstance(value, list):
         return any(isinstance(v, (dict, list)) for v in value)
-    return any(isinstance(v, (dict, list)) and _laid_out(v) for v in value.values())
+    return any(
+        isinstance(v, Iterator) or (isinstance(v, (dict, list)) and _laid_out(v))
+        for v in value.values()
+    )
 
 
 _SCALARS = frozenset((str, int, float, bool, type(None)))

@@ -24,8 +24,9 @@ from pathlib import Path, PurePosixPath
 
 from generator import workers as worker_pool
 
-Output = tuple[str, bytes]
-"""A file of the site: its path relative to the site's root, and its content."""
+Output = tuple[str, bytes | Iterable[bytes]]
+"""A file of the site: its path relative to the site's root, and its content (whole, or in
+chunks written as they come, for a file too large to hold at once)."""
 Job = Callable[[], Iterable[Output]]
 """Renders some of the site's files when called."""
 
@@ -95,7 +96,11 @@ class Staging:
         for path, content in job():
             target = self.path.joinpath(*safe_relative(path).parts)
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
+            if isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                with target.open("wb") as handle:
+                    handle.writelines(content)
             count += 1
         return count
 

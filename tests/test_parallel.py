@@ -166,7 +166,7 @@ def test_a_failure_while_pagefind_runs_leaves_nothing_behind(
     def broken(*args: object) -> list[tuple[str, bytes]]:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(render, "render_json", broken)
+    monkeypatch.setattr(render, "json_chunks", broken)
     with pytest.raises(OSError, match="No space left"):
         pipeline.build_site(REPO, tmp_path / "site", TODAY, workers=2, force=True)
     assert list(tmp_path.iterdir()) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -245,6 +245,22 @@ def test_render_json_lays_out_only_what_holds_records() -> None:
     many = {"r": [{"i": n} for n in range(10_000)]}  # written out a few thousand at a time
     rows = ",\n".join(f'  {{"i": {n}}}' for n in range(10_000))
     assert render.render_json(many).decode("utf-8") == '{\n "r": [\n' + rows + "\n ]\n}\n"
+
+
+def test_a_lazy_list_is_written_as_it_is_made_with_the_same_bytes() -> None:
+    made: list[int] = []
+
+    def records() -> Iterator[dict[str, object]]:
+        for n in range(10_000):
+            made.append(n)
+            yield {"i": n, "nested": [{"z": n}]}
+
+    eager = render.render_json({"a": 1, "r": [{"i": n, "nested": [{"z": n}]} for n in range(10_000)]})
+    chunks = render.json_chunks({"a": 1, "r": records()})
+    first = next(chunks)
+    assert len(made) < 10_000, "the first chunk comes before every record is made"
+    assert first + b"".join(chunks) == eager
+    assert render.render_json({"a": 1, "r": iter([])}) == render.render_json({"a": 1, "r": []})
 
 
 def test_data_json_health(site: Path) -> None:

@@ -19,6 +19,7 @@ import datetime as dt
 import re
 import uuid
 import zoneinfo
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -454,19 +455,19 @@ def department_calendar(
     return f"departments/{dept.id}/milestones.ics", calendar(portfolio, owned, name, events)
 
 
-def files(portfolio: PortfolioStatus) -> list[tuple[str, bytes]]:
-    """Every feed and calendar. ``entries`` and ``events`` share each note's entry and each
-    milestone's event between the files of one build that hold it twice."""
+def files(portfolio: PortfolioStatus) -> Iterator[tuple[str, bytes]]:
+    """Every feed and calendar, one at a time (each is written before the next is made).
+    ``entries`` and ``events`` share each note's entry and each milestone's event between
+    the files of one build that hold it twice."""
     entries = FeedEntries(portfolio)
-    out = [site_feed(portfolio, entries)]
+    yield site_feed(portfolio, entries)
     for status in sorted(portfolio.projects, key=lambda p: p.project.id):
-        out.append(project_feed(portfolio, status, entries))
+        yield project_feed(portfolio, status, entries)
     events: dict[tuple[str, int], str] = {}
-    out.append(site_calendar(portfolio, events))
+    yield site_calendar(portfolio, events)
     owned = owned_milestones(portfolio)
     for dept in portfolio.site.departments:  # every department, so a subscription never breaks
-        out.append(department_calendar(portfolio, dept, owned.get(dept.id, []), events))
-    return out
+        yield department_calendar(portfolio, dept, owned.get(dept.id, []), events)
 
 
 def _one_line(text: str) -> str:

@@ -13,7 +13,9 @@ every file of the theme, the generator's own source, the Python version and the
 versions of the libraries that shape the output, and the Pagefind binary. Anything
 else (a different number of worker processes) does not change a byte of the site.
 
-The record is a convenience, never a source of truth: if it cannot be read or written,
+The record is read back by an unpickler that knows only the classes a record is made of,
+so a file planted under ``.cache/`` cannot run code. The record is a convenience, never a
+source of truth: if it cannot be read or written,
 the build simply runs in full. A failed build leaves both the site and its record as
 they were, and a build killed after its swap leaves new files that no longer match the
 old record.
@@ -30,6 +32,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from generator.diagnostics import Diagnostic
 
@@ -96,7 +99,7 @@ def unchanged(root: Path, out: Path, build_key: str) -> Record | None:
     """The previous build's record if ``out`` is exactly what a build with this key writes."""
     try:
         with _record_path(root, out).open("rb") as handle:
-            record = pickle.load(handle)
+            record = _RecordReader(handle).load()
     except Exception:  # no record, or one this version cannot read: build in full
         return None
     if not isinstance(record, Record) or record.key != build_key:
@@ -123,6 +126,24 @@ def save(
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as handle:
             pickle.dump(record, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(handle.name, path)
+
+
+class _RecordReader(pickle.Unpickler):
+    """Reads a record and nothing else: a file under ``.cache/`` is data, never code, so
+    only the classes a record is made of may be named in it."""
+
+    ALLOWED = frozenset(
+        {
+            ("generator.cache", "Record"),
+            ("generator.diagnostics", "Diagnostic"),
+            ("datetime", "date"),
+        }
+    )
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name} is not part of a build record")
+        return super().find_class(module, name)
 
 
 def _record_path(root: Path, out: Path) -> Path:

@@ -150,3 +150,23 @@ def test_an_unreadable_record_only_means_a_full_build(
     assert said.startswith("built ")
     code, said, _ = build(run, root, out)
     assert said.startswith("nothing changed since the last build")
+
+
+def test_a_record_that_names_any_other_code_is_not_run(
+    root: Root, built: tuple[Path, dict[str, int]], run: Run, tmp_path: Path
+) -> None:
+    import pickle
+
+    out, _ = built
+    marker = tmp_path / "ran"
+
+    class Trap:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (os.mkdir, (str(marker),))
+
+    (record,) = (root.path / ".cache" / "builds").iterdir()
+    record.write_bytes(pickle.dumps(Trap()))
+    code, said, err = build(run, root, out)
+    assert code == 0, err
+    assert said.startswith("built ")
+    assert not marker.exists(), "a record is data: nothing in it is called"

@@ -359,7 +359,9 @@ def render_json(data: dict[str, Any]) -> bytes:
 def json_chunks(data: dict[str, Any]) -> Iterator[bytes]:
     """:func:`render_json`'s bytes, a few thousand pieces at a time. A lazy value in
     ``data`` (an iterator, such as ``data.json``'s projects made one at a time) is laid out
-    as a list and never held whole: a large portfolio's file is written as it is made."""
+    as a list and never held whole: a large portfolio's file is written as it is made.
+    (It cannot be looked into first, so the object holding it is laid out even when the
+    iterator turns out empty.)"""
     pieces: list[str] = []
     for _ in _json_lines(data, "\n", pieces):
         yield "".join(pieces).encode("utf-8")

@@ -106,7 +106,7 @@ def build_site(
     with write.staging(out) as site:
         count = site.write(render.page_jobs(searched, theme, language), workers)
         # Pagefind indexes those pages, in one worker, while the others render the rest.
-        index = search.index_job(site.path, language, search.bundles(state), root / SEARCH_CACHE)
+        index = search.index_job(site.path, language, search.bundles(searched), root / SEARCH_CACHE)
         count += site.write([index, *other_jobs], workers)
     cache.save(root, out, build_key, len(state.projects), language, count, portfolio.warnings)
     return BuildResult(len(state.projects), today, language, count, portfolio.warnings)

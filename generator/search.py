@@ -73,7 +73,8 @@ class SearchPage(Common):
 
 def pages(portfolio: PortfolioStatus) -> list[Page]:
     """The search page, at the site's root."""
-    merge = [bundle.folder + "/" for bundle in bundles(portfolio)[1:]]
+    count = max(1, -(-len(portfolio.projects) // BUNDLE_PROJECTS))  # as bundles() groups them
+    merge = [_folder(number) + "/" for number in range(2, count + 1)]
     page = SearchPage(**common(portfolio, SEARCH_PAGE, "search"), merge=merge)
     return [Page(SEARCH_PAGE, "search.html", page)]
 
@@ -122,17 +123,23 @@ class Bundle:
     """Paths relative to the site's root."""
 
 
-def bundles(portfolio: PortfolioStatus) -> list[Bundle]:
-    """The projects in id order, :data:`BUNDLE_PROJECTS` to an index; departments in the first."""
-    ids = sorted(p.project.id for p in portfolio.projects)
-    groups = [ids[i : i + BUNDLE_PROJECTS] for i in range(0, len(ids), BUNDLE_PROJECTS)] or [[]]
-    found = []
-    for number, group in enumerate(groups, start=1):
-        pages = [f"projects/{project_id}/index.html" for project_id in group]
-        if number == 1:
-            pages += [f"departments/{d.id}/index.html" for d in portfolio.site.departments]
-        found.append(Bundle(BUNDLE if number == 1 else f"{BUNDLE}-{number}", tuple(pages)))
-    return found
+def bundles(pages: list[Page]) -> list[Bundle]:
+    """The indexed pages in indexes: projects in id order, :data:`BUNDLE_PROJECTS` to an
+    index, and the department pages in the first."""
+    projects = sorted(
+        (page.path for page in pages if page.template == "project.html"),
+        key=lambda path: path.split("/")[1],  # the project's id
+    )
+    departments = [page.path for page in pages if page.template == "department.html"]
+    groups = [projects[i : i + BUNDLE_PROJECTS] for i in range(0, len(projects), BUNDLE_PROJECTS)]
+    groups = groups or [[]]
+    groups[0] = groups[0] + departments
+    return [Bundle(_folder(number), tuple(group)) for number, group in enumerate(groups, 1)]
+
+
+def _folder(number: int) -> str:
+    """Where the ``number``-th index goes: ``pagefind``, ``pagefind-2``, …"""
+    return BUNDLE if number == 1 else f"{BUNDLE}-{number}"
 
 
 def index_job(

@@ -125,16 +125,6 @@ def staging(out: Path) -> Iterator[Staging]:
         raise
 
 
-def write_site(out: Path, files: Iterable[Output]) -> int:
-    """Write ``files`` as the new content of ``out``; returns how many were written.
-
-    If anything fails before the swap (a lazy ``files`` that raises counts too), ``out``
-    is left exactly as it was.
-    """
-    with staging(out) as site:
-        return site.write([lambda: files])
-
-
 def _swap_in(staging: Path, out: Path) -> None:
     if not out.exists() and not out.is_symlink():
         os.rename(staging, out)

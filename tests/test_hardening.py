@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -425,15 +425,16 @@ def test_output_paths_cannot_escape() -> None:
 
 def test_a_failure_while_writing_leaves_the_previous_site(tmp_path: Path) -> None:
     out = tmp_path / "site"
-    write.write_site(out, [("index.html", b"old"), ("a/b.html", b"kept")])
+    with write.staging(out) as site:
+        site.write([lambda: [("index.html", b"old"), ("a/b.html", b"kept")]])
     before = snapshot(out)
 
-    def failing() -> object:
+    def failing() -> Iterator[tuple[str, bytes]]:
         yield "index.html", b"new"
         raise KeyboardInterrupt
 
-    with pytest.raises(KeyboardInterrupt):
-        write.write_site(out, failing())  # type: ignore[arg-type]
+    with pytest.raises(KeyboardInterrupt), write.staging(out) as site:
+        site.write([failing])
     assert snapshot(out) == before
     assert [p.name for p in tmp_path.iterdir()] == ["site"]
 

@@ -125,12 +125,13 @@ def test_pagefind_settings_from_the_environment_are_ignored(
 def test_projects_go_to_indexes_in_id_order_and_departments_to_the_first(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from generator import pipeline, status
+    from generator import context, pipeline, status
 
     monkeypatch.setattr(search, "BUNDLE_PROJECTS", 4)
     portfolio = pipeline.load_portfolio(REPO, dt.date(2026, 11, 25))
     state = status.portfolio_status(portfolio.site, portfolio.projects, dt.date(2026, 11, 25))
-    found = search.bundles(state)
+    pages = [p for p in context.build_pages(state) if search.indexed(p)]
+    found = search.bundles(pages)
     ids = sorted(p.stem for p in (REPO / "projects").glob("*.yaml"))
     assert [b.folder for b in found] == ["pagefind", "pagefind-2", "pagefind-3"]
     projects = [[p.split("/")[1] for p in b.pages if p.startswith("projects/")] for b in found]

@@ -121,11 +121,17 @@ def save(
     """Leave the record of a build just swapped into ``out``; silently skipped if it cannot."""
     record = Record(record_key, _listing(out), projects, language, count, warnings)
     path = _record_path(root, out)
-    with contextlib.suppress(OSError):
+    written: Path | None = None
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as handle:
+            written = Path(handle.name)
             pickle.dump(record, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(handle.name, path)
+        os.replace(written, path)
+    except Exception:  # the site is already in place: a missing record only costs a rebuild
+        if written is not None:
+            with contextlib.suppress(OSError):
+                written.unlink(missing_ok=True)
 
 
 class _RecordReader(pickle.Unpickler):

@@ -170,3 +170,22 @@ def test_a_record_that_names_any_other_code_is_not_run(
     assert code == 0, err
     assert said.startswith("built ")
     assert not marker.exists(), "a record is data: nothing in it is called"
+
+
+def test_a_record_that_cannot_be_written_never_fails_the_build(
+    root: Root, tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator import cache
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise TypeError("cannot pickle this")
+
+    monkeypatch.setattr(cache.pickle, "dump", refuse)
+    root.project("x", PROJECT)
+    out = tmp_path / "site"
+    code, said, err = build(run, root, out)
+    assert code == 0, err
+    assert (out / "index.html").is_file()
+    assert list((root.path / ".cache" / "builds").iterdir()) == [], "no half-written record"
+    code, said, _ = build(run, root, out)
+    assert said.startswith("built "), "without a record, the next build runs in full"

@@ -34,8 +34,9 @@ _tasks: Sequence[Task] = ()
 """The tasks of the current run, set before the workers fork so that they inherit it."""
 
 
-class WorkerDied(RuntimeError):
-    """A worker process ended without finishing its tasks."""
+class WorkerDied(OSError):
+    """A worker process ended without finishing its tasks (killed, or out of memory): the
+    machine's doing, reported like any other failure to write the site."""
 
 
 def available() -> int:

@@ -233,3 +233,22 @@ def test_ctrl_c_stops_the_workers_instead_of_waiting_for_every_task(tmp_path: Pa
     assert time.monotonic() - started < 10, "it did not wait for 8 tasks of 20 s"
     assert b"KeyboardInterrupt" in err
     assert process.returncode != 0
+
+
+def test_a_worker_killed_midway_is_reported_in_plain_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from generator.cli import main
+
+    def killed(*args: object) -> list[tuple[str, bytes]]:
+        os._exit(9)  # what the kernel's out-of-memory killer leaves behind
+
+    monkeypatch.setattr(render, "json_chunks", killed)
+    monkeypatch.setattr(search, "build_index", lambda *args: None)
+    out = tmp_path / "site"
+    code = main(["build", "--root", str(REPO), "--out", str(out), "--today", "2026-11-25", "--jobs", "2"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "a worker process stopped unexpectedly (out of memory?)" in err
+    assert "internal error" not in err and "Traceback" not in err
+    assert not out.exists()

@@ -272,12 +272,6 @@ class ThemeError(Exception):
         return ThemeError, (self.file, self.line, self.message, self.page)  # from a worker
 
 
-def render_pages(pages: list[Page], theme: Path, language: str) -> Iterator[tuple[str, bytes]]:
-    renderer = PageRenderer(theme, language)
-    for page in pages:
-        yield from renderer.render(page)
-
-
 def page_jobs(pages: list[Page], theme: Path, language: str) -> list[Callable[[], list[Output]]]:
     """One job per page, for the write stage; the templates are compiled here, once."""
     renderer = PageRenderer(theme, language)

@@ -327,7 +327,8 @@ def test_250_projects_stay_legible(root: Root) -> None:
         assert all(b - a == g.row_height for a, b in itertools.pairwise(tops))
         assert all(r.label.endswith("…") for r in group.rows)
     pages = timeline_view.pages(state)
-    html = dict(render.render_pages(pages, pipeline.THEME, "en"))[timeline_view.PATH].decode()
+    (job,) = render.page_jobs(pages, pipeline.THEME, "en")
+    html = dict(job())[timeline_view.PATH].decode()
     assert html.count('class="tl-row ') == 250
     assert html.count('data-state="overdue"') == 250
 

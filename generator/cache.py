@@ -1,43 +1,64 @@
-"""The build record: a build whose inputs and output are unchanged is not done again.
+"""What one build leaves for the next, so that nothing is done twice.
 
-After every successful build, a record goes to ``.cache/builds/`` under the root
-(git-ignored): a key over everything the site is made from, and the path, size and
-modification time of every file the build left in the output folder. The next build
-into the same folder computes the key again; when it is the same and the folder still
-holds exactly those files, untouched, the site on disk already is what the build would
-write, byte for byte, and nothing is done.
+Three things are kept under ``.cache/`` in the root (git-ignored). Each is only a
+shortcut: without it, the build does the work itself and writes the same bytes.
 
-The key covers the bytes of ``site.yaml`` and of every file in ``projects/``, the date
-the status is computed for, git's ``HEAD`` (baselines and re-plans come from history),
+**The build record** (``builds/``, one per output folder): a key over everything the
+site is made from, and the path, size and modification time of every file the build
+left in the output folder. The next build into the same folder computes the key again;
+when it is the same and the folder still holds exactly those files, untouched, the site
+on disk already is what the build would write, byte for byte, and nothing is done. The
+key covers the bytes of ``site.yaml`` and of every file in ``projects/``, the date the
+status is computed for, git's ``HEAD`` (baselines and re-plans come from history),
 every file of the theme, the generator's own source, the Python version and the
 versions of the libraries that shape the output, and the Pagefind binary. Anything
 else (a different number of worker processes) does not change a byte of the site.
 
-The record is read back by an unpickler that knows only the classes a record is made of,
-so a file planted under ``.cache/`` cannot run code. The record is a convenience, never a
-source of truth: if it cannot be read or written,
-the build simply runs in full. A failed build leaves both the site and its record as
+**Each project's own files** (``projects/<id>/``: its page and its feed) are made from
+that project's file, its milestones' history, ``site.yaml``, the date, the theme and the
+generator, and nothing else. The record keeps a key over those for every project
+(:func:`unit_keys`); the next build takes the files of a project whose key is the same,
+and which are still exactly as that build left them, from the site it replaces instead
+of rendering them again (:meth:`Previous.reusable`). An edit to one project file then
+renders that project's own files and the pages every project shares.
+
+**Validated project files** (``parsed/``, :class:`Memo`): each file's validated data,
+its warnings and the HTML of its Markdown, by a digest of all that validation reads (the
+file's name and bytes, ``site.yaml``, the date, the generator and its libraries).
+Reading one back costs about a quarter of parsing and validating it; a file with errors
+is never kept, so every error is found by parsing, with its exact position.
+
+Everything is read back by an unpickler that knows only the classes it may hold, so a
+file planted under ``.cache/`` cannot run code; a file that cannot be read, or written,
+only means the work is done in full. A failed build leaves the site and its record as
 they were, and a build killed after its swap leaves new files that no longer match the
-old record.
+old record. ``build --force`` reads none of it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib.metadata
 import os
 import pickle
 import sys
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
+from generator import models
 from generator.diagnostics import Diagnostic
+from generator.validate import Project
 
 CACHE_DIR = ".cache"
 RECORDS = "builds"
+PARSED = "parsed"
 GENERATOR = Path(__file__).resolve().parent
 LIBRARIES = (
     "jinja2",
@@ -52,7 +73,7 @@ LIBRARIES = (
     "pagefind-bin-extended",
 )
 """Distributions whose version can change a byte of the output."""
-_FORMAT = 1
+_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -67,46 +88,118 @@ class Record:
     count: int
     """How many files the build wrote."""
     warnings: list[Diagnostic]
+    units: dict[str, str] = field(default_factory=dict)
+    """Project id → the key its own files were made with (see :func:`unit_keys`)."""
 
 
-def key(root: Path, projects: Path, theme: Path, today: str, extra: list[str]) -> str:
-    """A digest of every input of a build (``extra``: git's HEAD, the Pagefind binary…)."""
-    digest = hashlib.blake2b(digest_size=32)
+class _Digest:
+    def __init__(self) -> None:
+        self._hash = hashlib.blake2b(digest_size=32)
 
-    def add(label: str, data: bytes) -> None:
-        digest.update(f"{label}\0{len(data)}\0".encode())
-        digest.update(data)
+    def add(self, label: str, data: bytes) -> _Digest:
+        self._hash.update(f"{label}\0{len(data)}\0".encode())
+        self._hash.update(data)
+        return self
 
-    add("format", str(_FORMAT).encode())
-    add("python", sys.version.encode())
+    def add_tree(self, label: str, folder: Path) -> _Digest:
+        for path in _files(folder):
+            self.add(f"{label} {path.relative_to(folder).as_posix()}", _read(path))
+        return self
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+
+@functools.cache
+def environment() -> str:
+    """What shapes every output besides the inputs: this format, Python, the libraries'
+    versions and the generator's own source (as this process loaded it)."""
+    digest = _Digest().add("format", str(_FORMAT).encode()).add("python", sys.version.encode())
     for name in LIBRARIES:
         try:
             version = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
             version = "-"
-        add("library " + name, version.encode())
-    add("today", today.encode())
+        digest.add("library " + name, version.encode())
+    return digest.add_tree("generator", GENERATOR).hexdigest()
+
+
+def key(root: Path, projects: Path, theme: Path, today: str, extra: list[str]) -> str:
+    """A digest of every input of a build (``extra``: git's HEAD, the Pagefind binary…)."""
+    digest = _Digest().add("environment", environment().encode()).add("today", today.encode())
     for item in extra:
-        add("extra", item.encode())
-    add("site.yaml", _read(root / "site.yaml"))
-    for label, folder in (("project", projects), ("theme", theme), ("generator", GENERATOR)):
-        for path in _files(folder):
-            add(f"{label} {path.relative_to(folder).as_posix()}", _read(path))
-    return digest.hexdigest()
+        digest.add("extra", item.encode())
+    digest.add("site.yaml", _read(root / "site.yaml"))
+    return digest.add_tree("project", projects).add_tree("theme", theme).hexdigest()
 
 
-def unchanged(root: Path, out: Path, build_key: str) -> Record | None:
-    """The previous build's record if ``out`` is exactly what a build with this key writes."""
+def unit_keys(
+    root: Path, theme: Path, today: str, digests: Mapping[str, str], histories: Mapping[str, str]
+) -> dict[str, str]:
+    """Project id → a key over everything its own files are made from: the project file
+    (``digests``, of its bytes), its milestones' history (``histories``, as text), and
+    what every page shares (``site.yaml``, the date, the theme, the generator)."""
+    shared = (
+        _Digest()
+        .add("environment", environment().encode())
+        .add("today", today.encode())
+        .add("site.yaml", _read(root / "site.yaml"))
+        .add_tree("theme", theme)
+        .hexdigest()
+    )
+    return {
+        project_id: _Digest()
+        .add("shared", shared.encode())
+        .add("id", project_id.encode())
+        .add("file", digest.encode())
+        .add("history", histories.get(project_id, "").encode())
+        .hexdigest()
+        for project_id, digest in digests.items()
+    }
+
+
+def file_digest(raw: bytes) -> str:
+    return hashlib.blake2b(raw, digest_size=32).hexdigest()
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The record of the build now in the output folder, and that folder as it is now."""
+
+    record: Record
+    listing: dict[str, tuple[int, int]]
+
+    def is_build(self, build_key: str) -> bool:
+        """Whether the folder holds exactly what a build with this key writes."""
+        return self.record.key == build_key and self.listing == self.record.files
+
+    def reusable(self, units: Mapping[str, str]) -> dict[str, list[str]]:
+        """Project id → its own files in the output folder, for every project whose key is
+        unchanged and whose files are still exactly as that build left them."""
+        folders: dict[str, list[str]] = {}
+        for path in self.record.files:
+            parts = path.split("/")
+            if len(parts) == 3 and parts[0] == "projects":
+                folders.setdefault(parts[1], []).append(path)
+        kept: dict[str, list[str]] = {}
+        for project_id, files in folders.items():
+            if units.get(project_id) != self.record.units.get(project_id, ""):
+                continue
+            if all(self.listing.get(path) == self.record.files[path] for path in files):
+                kept[project_id] = sorted(files)
+        return kept
+
+
+def previous(root: Path, out: Path) -> Previous | None:
+    """The record of the build in ``out``; None without one this version can read."""
     try:
         with _record_path(root, out).open("rb") as handle:
             record = _RecordReader(handle).load()
     except Exception:  # no record, or one this version cannot read: build in full
         return None
-    if not isinstance(record, Record) or record.key != build_key:
+    if not isinstance(record, Record):
         return None
-    if _listing(out) != record.files:
-        return None
-    return record
+    return Previous(record, _listing(out))
 
 
 def save(
@@ -117,21 +210,95 @@ def save(
     language: str,
     count: int,
     warnings: list[Diagnostic],
+    units: dict[str, str],
 ) -> None:
     """Leave the record of a build just swapped into ``out``; silently skipped if it cannot."""
-    record = Record(record_key, _listing(out), projects, language, count, warnings)
-    path = _record_path(root, out)
+    record = Record(record_key, _listing(out), projects, language, count, warnings, units)
+    _write_pickle(_record_path(root, out), record)
+
+
+def _write_pickle(path: Path, value: object) -> bool:
+    """Write ``value`` whole or not at all (never a half-written file); False if it could not."""
     written: Path | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as handle:
             written = Path(handle.name)
-            pickle.dump(record, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(written, path)
-    except Exception:  # the site is already in place: a missing record only costs a rebuild
+        return True
+    except Exception:  # a cache that cannot be written only costs work next time
         if written is not None:
             with contextlib.suppress(OSError):
                 written.unlink(missing_ok=True)
+        return False
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A project file as one build validated it: what the next build reads instead."""
+
+    project: Project
+    diagnostics: list[Diagnostic]
+    """Its warnings (a file with errors is never kept)."""
+    html: dict[str, str]
+    """Each of its Markdown texts → its HTML."""
+
+
+class Memo:
+    """Validated project files of earlier builds (``.cache/parsed/``), by a digest of all
+    that validation reads: the file's name and bytes, ``site.yaml``, the date and the
+    generator. A build saves the files it validated and removes the entries it did not use.
+    """
+
+    def __init__(self, root: Path, today: str, read: bool = True) -> None:
+        self.folder = root / CACHE_DIR / PARSED
+        self.read = read
+        self._shared = (
+            _Digest()
+            .add("environment", environment().encode())
+            .add("today", today.encode())
+            .add("site.yaml", _read(root / "site.yaml"))
+            .hexdigest()
+        )
+        self._keys: dict[str, str] = {}
+        self._fresh: dict[str, tuple[Project, list[Diagnostic]]] = {}
+
+    def find(self, file: str, digest: str) -> Parsed | None:
+        """What an earlier build made of ``file`` with these bytes (``digest``), if kept."""
+        key = self._keys[file] = (
+            _Digest()
+            .add("shared", self._shared.encode())
+            .add("file", file.encode())
+            .add("bytes", digest.encode())
+            .hexdigest()
+        )
+        if not self.read:
+            return None
+        try:
+            with (self.folder / f"{key}.pickle").open("rb") as handle:
+                found = _ParsedReader(handle).load()
+        except Exception:  # none, or unreadable: the file is parsed again
+            return None
+        return found if isinstance(found, Parsed) else None
+
+    def add(self, file: str, project: Project, diagnostics: list[Diagnostic]) -> None:
+        """A file this build validated itself (after :meth:`find` found nothing)."""
+        self._fresh[self._keys[file]] = (project, diagnostics)
+
+    def save(self, html: Callable[[Project], dict[str, str]]) -> None:
+        """Write what this build validated (``html`` gives a project's Markdown converted)
+        and remove the entries it did not use."""
+        for key, (project, diagnostics) in self._fresh.items():
+            _write_pickle(
+                self.folder / f"{key}.pickle", Parsed(project, diagnostics, html(project))
+            )
+        used = set(self._keys.values())
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(self.folder):
+                if entry.name.removesuffix(".pickle") not in used:
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
 
 
 class _RecordReader(pickle.Unpickler):
@@ -149,6 +316,29 @@ class _RecordReader(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) not in self.ALLOWED:
             raise pickle.UnpicklingError(f"{module}.{name} is not part of a build record")
+        return super().find_class(module, name)
+
+
+class _ParsedReader(pickle.Unpickler):
+    """Reads a validated project file and nothing else (see :class:`_RecordReader`)."""
+
+    ALLOWED = frozenset(
+        {
+            ("generator.cache", "Parsed"),
+            ("generator.validate", "Project"),
+            ("generator.diagnostics", "Diagnostic"),
+            ("datetime", "date"),
+            *(
+                ("generator.models", name)
+                for name, value in vars(models).items()
+                if isinstance(value, type) and issubclass(value, BaseModel)
+            ),
+        }
+    )
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name} is not part of a validated file")
         return super().find_class(module, name)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from generator import charts
-from generator.models import SiteConfig
+from generator.models import ProjectFile, SiteConfig
 from generator.status import (
     HEALTH_ORDER,
     MilestoneStatus,
@@ -202,11 +202,15 @@ def build_pages(portfolio: PortfolioStatus) -> list[Page]:
 def markdown_texts(portfolio: PortfolioStatus) -> Iterator[str]:
     """Every text the site renders from Markdown: summaries, milestone notes, notes."""
     for status in portfolio.projects:
-        data = status.project.data
-        if data.summary:
-            yield data.summary
-        yield from (m.note for m in data.milestones if m.note)
-        yield from (note.text for note in data.notes)
+        yield from project_markdown(status.project.data)
+
+
+def project_markdown(data: ProjectFile) -> Iterator[str]:
+    """The texts of one project that the site renders from Markdown."""
+    if data.summary:
+        yield data.summary
+    yield from (m.note for m in data.milestones if m.note)
+    yield from (note.text for note in data.notes)
 
 
 def _project(portfolio: PortfolioStatus, status: ProjectStatus, common: Common) -> ProjectPage:

@@ -100,6 +100,14 @@ Slips = Mapping[tuple[str, int], Slip]
 """(project id, milestone index in the current file) → its slip."""
 
 
+def by_project(slips: Slips) -> dict[str, str]:
+    """Project id → its milestones' slips as text: what a key over its pages needs."""
+    found: dict[str, list[str]] = {}
+    for (project_id, index), slip in sorted(slips.items()):
+        found.setdefault(project_id, []).append(f"{index} {slip!r}")
+    return {project_id: "\n".join(lines) for project_id, lines in found.items()}
+
+
 @dataclass(frozen=True)
 class Point:
     """What is followed of a milestone from version to version."""

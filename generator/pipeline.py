@@ -38,6 +38,10 @@ class Portfolio:
     site: SiteConfig
     projects: list[Project]
     warnings: list[Diagnostic]
+    digests: dict[str, str]
+    """Project id → a digest of its file's bytes."""
+    html: dict[str, str]
+    """Markdown converted by an earlier build, for the projects read from the memo."""
 
 
 @dataclass(frozen=True)
@@ -78,38 +82,69 @@ def build_site(
         today.isoformat(),
         [history.head(root), search.fingerprint()],
     )
-    previous = None if force else cache.unchanged(root, out, build_key)
-    if previous is not None:
+    previous = None if force else cache.previous(root, out)
+    if previous is not None and previous.is_build(build_key):
+        record = previous.record
         return BuildResult(
-            previous.projects, today, previous.language, previous.count, previous.warnings, True
+            record.projects, today, record.language, record.count, record.warnings, True
         )
-    portfolio = load_portfolio(root, today)
+    memo = cache.Memo(root, today.isoformat(), read=not force)
+    portfolio = load_portfolio(root, today, memo)
     # History: each milestone's baseline and re-plans from git (2 git processes in all).
     slips = history.slips(root, portfolio.projects, portfolio.site.timezone, today)
     state = status.portfolio_status(portfolio.site, portfolio.projects, today, slips)
+    # A project whose file, history and shared inputs are unchanged keeps its own files.
+    units = cache.unit_keys(
+        root, theme, today.isoformat(), portfolio.digests, history.by_project(slips)
+    )
+    kept = previous.reusable(units) if previous is not None else {}
     pages = context.build_pages(state) + search.pages(state)
     pages += [p for view in views.ALL for p in view.pages(state)]
     language = portfolio.site.language
     searched = [page for page in pages if search.indexed(page)]
     other_pages = [page for page in pages if not search.indexed(page)]
     other_jobs: list[write.Job] = [  # the largest first, so the workers finish together
-        *(functools.partial(view.files, state) for view in views.ALL),
+        *(functools.partial(view.files, state, kept) for view in views.ALL),
         lambda: [("data.json", render.json_chunks(context.data_json(state)))],
         lambda: [
             ("ledger.csv", render.render_csv(context.LEDGER_COLUMNS, context.ledger_rows(state)))
         ],
         *render.page_jobs(other_pages, theme, language),
         lambda: render.static_files(theme),
+        functools.partial(_save_memo, memo),
     ]
     workers = workers or (worker_pool.available() if len(state.projects) >= PARALLEL_FROM else 1)
-    render.prepare_markdown(context.markdown_texts(state), workers)  # once, for every worker
+    render.remember_markdown(portfolio.html)
+    render.prepare_markdown(context.markdown_texts(state), workers)
     with write.staging(out) as site:
-        count = site.write(render.page_jobs(searched, theme, language), workers)
+        count = site.keep(out, [path for files in kept.values() for path in files])
+        fresh = [page for page in searched if _owner(page) not in kept]
+        count += site.write(render.page_jobs(fresh, theme, language), workers)
         # Pagefind indexes those pages, in one worker, while the others render the rest.
         index = search.index_job(site.path, language, search.bundles(searched), root / SEARCH_CACHE)
         count += site.write([index, *other_jobs], workers)
-    cache.save(root, out, build_key, len(state.projects), language, count, portfolio.warnings)
+    cache.save(
+        root, out, build_key, len(state.projects), language, count, portfolio.warnings, units
+    )
     return BuildResult(len(state.projects), today, language, count, portfolio.warnings)
+
+
+def _owner(page: context.Page) -> str | None:
+    """The project whose own folder holds this page (``projects/<id>/``), if any."""
+    parts = page.path.split("/")
+    return parts[1] if len(parts) == 3 and parts[0] == PROJECTS_DIR else None
+
+
+def _save_memo(memo: cache.Memo) -> list[write.Output]:
+    """A write job that writes no page: it leaves the files this build validated, with
+    their Markdown as HTML, for the next build."""
+
+    def html(project: Project) -> dict[str, str]:
+        texts = context.project_markdown(project.data)
+        return {text: str(render.markdown_to_html(text)) for text in texts}
+
+    memo.save(html)
+    return []
 
 
 def check(root: Path, today: dt.date) -> tuple[status.PortfolioStatus, list[Diagnostic]]:
@@ -117,16 +152,34 @@ def check(root: Path, today: dt.date) -> tuple[status.PortfolioStatus, list[Diag
     return status.portfolio_status(portfolio.site, portfolio.projects, today), portfolio.warnings
 
 
-def load_portfolio(root: Path, today: dt.date) -> Portfolio:
-    """Stages 1 and 2 for every file; raises :class:`BuildError` with every problem found."""
+def load_portfolio(root: Path, today: dt.date, memo: cache.Memo | None = None) -> Portfolio:
+    """Stages 1 and 2 for every file; raises :class:`BuildError` with every problem found.
+
+    With a ``memo``, a file validated by an earlier build with the same bytes (and the
+    same ``site.yaml``, date and generator) is read back from it instead.
+    """
     site_doc = _read(root, root / SITE_FILE)
     site, problems = validate_site(site_doc)
     language = site.language if site else _language_hint(site_doc)
     projects: list[Project] = []
+    digests: dict[str, str] = {}
+    html: dict[str, str] = {}
     project_files, listing_problems = _project_files(root)
     problems += listing_problems
     for project_id, path in project_files:  # one file at a time: its positions go with it
-        doc = _read(root, path)
+        file = _relative(root, path)
+        raw = _read_raw(root, file, path)
+        if isinstance(raw, Diagnostic):
+            problems.append(raw)
+            continue
+        digests[project_id] = cache.file_digest(raw)
+        kept = memo.find(file, digests[project_id]) if memo is not None and site else None
+        if kept is not None:
+            projects.append(kept.project)
+            problems += kept.diagnostics
+            html.update(kept.html)
+            continue
+        doc = load_bytes(raw, file)
         if site is None:
             problems += doc.diagnostics
             continue
@@ -134,9 +187,11 @@ def load_portfolio(root: Path, today: dt.date) -> Portfolio:
         problems += found
         if project is not None:
             projects.append(project)
+            if memo is not None:
+                memo.add(file, project, found)
     if errors_only(problems) or site is None:
         raise BuildError(problems, language)
-    return Portfolio(site, projects, sorted(problems))
+    return Portfolio(site, projects, sorted(problems), digests, html)
 
 
 def today_in_site_zone(root: Path) -> dt.date:
@@ -170,19 +225,26 @@ def _relative(root: Path, path: Path) -> str:
 
 def _read(root: Path, path: Path) -> Document:
     file = _relative(root, path)
+    raw = _read_raw(root, file, path)
+    if isinstance(raw, Diagnostic):
+        return _failed(file, raw)
+    return load_bytes(raw, file)
+
+
+def _read_raw(root: Path, file: str, path: Path) -> bytes | Diagnostic:
+    """The file's bytes, or why they cannot be read (a link may lead within ``root`` only)."""
     if not path.exists() and not path.is_symlink():
-        return _failed(file, make(file, 1, 1, "file_missing", what=file))
+        return make(file, 1, 1, "file_missing", what=file)
     if path.is_symlink():
         target = path.resolve()
         if not target.is_relative_to(root.resolve()):
-            return _failed(file, make(file, 1, 1, "symlink_outside"))
+            return make(file, 1, 1, "symlink_outside")
     if not path.is_file():
-        return _failed(file, make(file, 1, 1, "not_a_file"))
+        return make(file, 1, 1, "not_a_file")
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
-        return _failed(file, make(file, 1, 1, "read_failed", reason=exc.strerror or str(exc)))
-    return load_bytes(raw, file)
+        return make(file, 1, 1, "read_failed", reason=exc.strerror or str(exc))
 
 
 def _failed(file: str, diagnostic: Diagnostic) -> Document:

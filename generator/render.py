@@ -105,6 +105,11 @@ def markdown_to_html(text: str) -> Markup:
     return found
 
 
+def remember_markdown(converted: dict[str, str]) -> None:
+    """HTML converted by an earlier build (it is what :func:`convert_markdown` returns)."""
+    _rendered.update((text, Markup(html)) for text, html in converted.items())
+
+
 def prepare_markdown(texts: Iterable[str], workers: int) -> None:
     """Render every text not yet converted, spread over ``workers`` processes.
 

@@ -91,6 +91,22 @@ class Staging:
         """Run every job and write its files; returns how many files were written."""
         return worker_pool.run([functools.partial(self._write, job) for job in jobs], workers)
 
+    def keep(self, published: Path, paths: Iterable[str]) -> int:
+        """Take files unchanged from the published site (``published``) into this one: each
+        is linked (the published site is never written to, only replaced), or copied where
+        a link cannot be made. Returns how many files were taken."""
+        count = 0
+        for path in paths:
+            parts = safe_relative(path).parts
+            source, target = published.joinpath(*parts), self.path.joinpath(*parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(source, target, follow_symlinks=False)
+            except OSError:
+                shutil.copy2(source, target, follow_symlinks=False)
+            count += 1
+        return count
+
     def _write(self, job: Job) -> int:
         count = 0
         for path, content in job():

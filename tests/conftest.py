@@ -81,3 +81,8 @@ def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., RunResult]:
         return code, out, err
 
     return invoke
+
+
+def inodes(out: Path) -> dict[str, int]:
+    """Every file's inode: a file written again gets a new one, a file kept keeps its own."""
+    return {p.relative_to(out).as_posix(): p.stat().st_ino for p in out.rglob("*") if p.is_file()}

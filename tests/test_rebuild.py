@@ -15,6 +15,7 @@ import pytest
 
 from generator import search
 from tests.conftest import Root, RunResult
+from tests.conftest import inodes as stamps
 
 Run = Callable[..., RunResult]
 
@@ -38,11 +39,6 @@ WARNING = (
 @pytest.fixture(autouse=True)
 def no_search_index(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search, "build_index", lambda *args: None)
-
-
-def stamps(out: Path) -> dict[str, int]:
-    """Every file's inode: a rewritten site gets new files."""
-    return {p.relative_to(out).as_posix(): p.stat().st_ino for p in out.rglob("*") if p.is_file()}
 
 
 @pytest.fixture

@@ -3,8 +3,9 @@
 Each view module has two functions, called by :func:`generator.pipeline.build_site`:
 
 * ``pages(state) -> list[Page]``: HTML pages, rendered by the theme's templates;
-* ``files(state) -> list[tuple[str, bytes]]``: other outputs (feeds, spreadsheets),
-  serialised by the view itself.
+* ``files(state, kept) -> list[tuple[str, bytes]]``: other outputs (feeds, spreadsheets),
+  serialised by the view itself; but none of the ``kept`` projects' own files
+  (``projects/<id>/``), which the build takes unchanged from the site it replaces.
 
 Both are pure functions of the portfolio status; neither touches the disk.
 """

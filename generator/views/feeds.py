@@ -19,7 +19,7 @@ import datetime as dt
 import re
 import uuid
 import zoneinfo
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -455,14 +455,17 @@ def department_calendar(
     return f"departments/{dept.id}/milestones.ics", calendar(portfolio, owned, name, events)
 
 
-def files(portfolio: PortfolioStatus) -> Iterator[tuple[str, bytes]]:
-    """Every feed and calendar, one at a time (each is written before the next is made).
-    ``entries`` and ``events`` share each note's entry and each milestone's event between
-    the files of one build that hold it twice."""
+def files(
+    portfolio: PortfolioStatus, kept: Container[str] = frozenset()
+) -> Iterator[tuple[str, bytes]]:
+    """Every feed and calendar, one at a time (each is written before the next is made),
+    but the feeds of the ``kept`` projects. ``entries`` and ``events`` share each note's
+    entry and each milestone's event between the files of one build that hold it twice."""
     entries = FeedEntries(portfolio)
     yield site_feed(portfolio, entries)
     for status in sorted(portfolio.projects, key=lambda p: p.project.id):
-        yield project_feed(portfolio, status, entries)
+        if status.project.id not in kept:
+            yield project_feed(portfolio, status, entries)
     events: dict[tuple[str, int], str] = {}
     yield site_calendar(portfolio, events)
     owned = owned_milestones(portfolio)

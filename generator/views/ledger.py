@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import io
 import unicodedata
+from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -304,5 +305,7 @@ def ledger_xlsx(portfolio: PortfolioStatus) -> bytes:
     return buffer.getvalue()
 
 
-def files(portfolio: PortfolioStatus) -> list[tuple[str, bytes]]:
+def files(
+    portfolio: PortfolioStatus, kept: Container[str] = frozenset()
+) -> list[tuple[str, bytes]]:
     return [("ledger.xlsx", ledger_xlsx(portfolio))]

@@ -7,6 +7,7 @@ indicator sparklines of the project pages.
 from __future__ import annotations
 
 import functools
+from collections.abc import Container
 
 from generator import context
 from generator.charts import BattleMap, battle_map
@@ -36,5 +37,5 @@ def _page(state: PortfolioStatus) -> TimelinePage:
     )
 
 
-def files(state: PortfolioStatus) -> list[tuple[str, bytes]]:
+def files(state: PortfolioStatus, kept: Container[str] = frozenset()) -> list[tuple[str, bytes]]:
     return []

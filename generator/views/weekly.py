@@ -25,6 +25,7 @@ import bisect
 import datetime as dt
 import functools
 from collections import defaultdict
+from collections.abc import Container
 from dataclasses import dataclass
 from typing import Literal
 
@@ -327,5 +328,5 @@ def pages(state: PortfolioStatus) -> list[Page]:
     ]
 
 
-def files(state: PortfolioStatus) -> list[tuple[str, bytes]]:
+def files(state: PortfolioStatus, kept: Container[str] = frozenset()) -> list[tuple[str, bytes]]:
     return []

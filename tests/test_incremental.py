@@ -1,0 +1,271 @@
+"""A rebuild after an edit reuses what the edit cannot have changed, and writes the
+same bytes as a build from nothing.
+
+Two shortcuts are tested here (generator/cache.py): a project's own files
+(``projects/<id>/``) taken unchanged from the site being replaced, and each project
+file's validation kept in ``.cache/parsed/``. Every test compares the result with a
+``--force`` build into another folder, which uses neither.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import filecmp
+import os
+import pickle
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from generator import cache, pipeline, search
+from tests.conftest import Root, RunResult, inodes
+from tests.gitrepo import Repo
+
+Run = Callable[..., RunResult]
+TODAY = "2026-11-25"
+
+ALPHA = """\
+title: 一流本科专业建设
+lead: academic-affairs
+due: 2026-12-01
+milestones:
+  - title: 年度总结
+    due: 2026-12-31
+notes:
+  - date: 2026-11-20
+    text: 完成**第一轮**评估。
+"""
+BETA = """\
+title: 人才引进
+lead: personnel
+milestones:
+  - {title: 发布公告, due: 2026-09-01, done: 2026-08-30}
+notes:
+  - {date: 2026-11-18, text: 已面试 12 人。}
+"""
+GAMMA = """\
+title: 智慧校园
+lead: science-tech
+milestones:
+  - {title: 上线, due: 2026-10-01}
+"""
+WARNING = (
+    "projects/alpha.yaml:6:10: warning: this milestone is due on 2026-12-31, "
+    "after the project's own due date 2026-12-01"
+)
+
+
+@pytest.fixture(autouse=True)
+def no_search_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "build_index", lambda *args: None)
+
+
+def same_tree(a: Path, b: Path) -> bool:
+    left = {p.relative_to(a): p for p in a.rglob("*") if p.is_file()}
+    right = {p.relative_to(b): p for p in b.rglob("*") if p.is_file()}
+    if left.keys() != right.keys():
+        return False
+    return all(filecmp.cmp(left[k], right[k], shallow=False) for k in left)
+
+
+def build(run: Run, root: Path, out: Path, *extra: str, today: str = TODAY) -> RunResult:
+    code, said, err = run("build", "--root", root, "--out", out, "--today", today, *extra)
+    assert code == 0, err
+    return code, said, err
+
+
+def matches_a_build_from_nothing(run: Run, root: Path, out: Path, tmp_path: Path) -> bool:
+    fresh = tmp_path / "fresh"
+    build(run, root, fresh, "--force")
+    return same_tree(out, fresh)
+
+
+@pytest.fixture
+def site(root: Root, tmp_path: Path, run: Run) -> tuple[Path, dict[str, int]]:
+    root.project("alpha", ALPHA)
+    root.project("beta", BETA)
+    root.project("gamma", GAMMA)
+    out = tmp_path / "site"
+    build(run, root.path, out)
+    return out, inodes(out)
+
+
+def own_files(before: dict[str, int], after: dict[str, int], project: str) -> bool:
+    """Whether every file of ``project``'s folder was taken from the previous site."""
+    prefix = f"projects/{project}/"
+    mine = {path: ino for path, ino in before.items() if path.startswith(prefix)}
+    assert len(mine) == 2, "its page and its feed"
+    return all(after.get(path) == ino for path, ino in mine.items())
+
+
+def test_an_edit_rebuilds_that_project_and_keeps_the_others_files(
+    root: Root, site: tuple[Path, dict[str, int]], run: Run, tmp_path: Path
+) -> None:
+    out, before = site
+    root.project("beta", BETA.replace("12 人", "15 人"))
+    build(run, root.path, out)
+    after = inodes(out)
+    assert not own_files(before, after, "beta")
+    assert own_files(before, after, "alpha") and own_files(before, after, "gamma")
+    assert after["index.html"] != before["index.html"], "pages of every project are rebuilt"
+    assert "15 人" in (out / "projects/beta/index.html").read_text(encoding="utf-8")
+    assert "15 人" in (out / "data.json").read_text(encoding="utf-8")
+    assert matches_a_build_from_nothing(run, root.path, out, tmp_path)
+
+
+@pytest.mark.parametrize("change", ["site.yaml", "another day", "theme", "forced"])
+def test_a_shared_input_changed_rebuilds_every_project(
+    root: Root, site: tuple[Path, dict[str, int]], run: Run, tmp_path: Path, change: str
+) -> None:
+    out, before = site
+    root.project("beta", BETA.replace("12 人", "15 人"))  # and one project edited
+    if change == "theme":
+        theme = tmp_path / "theme"
+        shutil.copytree(pipeline.THEME, theme)
+        page = theme / "templates" / "project.html"
+        page.write_text(page.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        pipeline.build_site(root.path, out, dt.date(2026, 11, 25), theme=theme)
+    elif change == "site.yaml":
+        path = root.path / "site.yaml"
+        path.write_text(path.read_text(encoding="utf-8").replace("title:", "title: 新", 1))
+        build(run, root.path, out)
+    elif change == "another day":
+        build(run, root.path, out, today="2026-11-26")
+    else:
+        build(run, root.path, out, "--force")
+    after = inodes(out)
+    for project in ("alpha", "beta", "gamma"):
+        assert not own_files(before, after, project), project
+
+
+def test_a_kept_file_touched_by_hand_is_rendered_again(
+    root: Root, site: tuple[Path, dict[str, int]], run: Run, tmp_path: Path
+) -> None:
+    out, before = site
+    page = out / "projects" / "gamma" / "index.html"
+    good = page.read_bytes()
+    page.write_bytes(good.replace("上线".encode(), "下线".encode()))
+    root.project("beta", BETA.replace("12 人", "15 人"))
+    build(run, root.path, out)
+    assert page.read_bytes() == good
+    assert own_files(before, inodes(out), "alpha")
+    assert matches_a_build_from_nothing(run, root.path, out, tmp_path)
+
+
+def test_a_project_removed_and_added_back(
+    root: Root, site: tuple[Path, dict[str, int]], run: Run, tmp_path: Path
+) -> None:
+    out, _ = site
+    (root.path / "projects" / "gamma.yaml").unlink()
+    build(run, root.path, out)
+    assert not (out / "projects" / "gamma").exists()
+    root.project("gamma", GAMMA)
+    build(run, root.path, out)
+    assert (out / "projects" / "gamma" / "index.html").is_file()
+    assert matches_a_build_from_nothing(run, root.path, out, tmp_path)
+
+
+def test_a_change_in_history_alone_rebuilds_that_project(
+    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file's bytes come back to what they were; its re-plans have changed."""
+    repo = Repo(tmp_path / "repo")
+    repo.project("alpha", ALPHA)
+    repo.project("gamma", GAMMA)
+    repo.commit("2026-03-02T10:00:00+08:00", "start")
+    out = tmp_path / "site"
+    build(run, repo.path, out)
+    before = inodes(out)
+    repo.project("alpha", ALPHA.replace("due: 2026-12-31", "due: 2027-01-15"))
+    repo.commit("2026-04-02T10:00:00+08:00", "moved")
+    repo.project("alpha", ALPHA)
+    repo.commit("2026-05-02T10:00:00+08:00", "moved back")
+    build(run, repo.path, out)
+    after = inodes(out)
+    assert not own_files(before, after, "alpha")
+    assert own_files(before, after, "gamma")
+    assert matches_a_build_from_nothing(run, repo.path, out, tmp_path)
+
+
+def parsed(root: Path) -> list[Path]:
+    return sorted((root / ".cache" / "parsed").iterdir())
+
+
+def test_unchanged_files_are_read_back_validated_with_their_warnings(
+    root: Root,
+    site: tuple[Path, dict[str, int]],
+    run: Run,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out, _ = site
+    assert len(parsed(root.path)) == 3
+    validated: list[str] = []
+    real = pipeline.validate_project
+
+    def counting(doc, project_id, site, today):  # type: ignore[no-untyped-def]
+        validated.append(project_id)
+        return real(doc, project_id, site, today)
+
+    monkeypatch.setattr(pipeline, "validate_project", counting)
+    root.project("beta", BETA.replace("12 人", "15 人"))
+    _, _, err = build(run, root.path, out)
+    assert validated == ["beta"], "only the edited file is parsed again"
+    assert err.splitlines() == [WARNING], "a kept file's warnings are still reported"
+    assert len(parsed(root.path)) == 3, "the entry of beta's old bytes is removed"
+    validated.clear()
+    assert matches_a_build_from_nothing(run, root.path, out, tmp_path)
+    assert sorted(validated) == ["alpha", "beta", "gamma"], "--force reads nothing kept"
+
+
+def test_a_kept_validation_is_data_never_code(
+    root: Root, site: tuple[Path, dict[str, int]], run: Run, tmp_path: Path
+) -> None:
+    out, _ = site
+    marker = tmp_path / "ran"
+
+    class Trap:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (os.mkdir, (str(marker),))
+
+    for entry in parsed(root.path):
+        entry.write_bytes(pickle.dumps(Trap()))
+    root.project("beta", BETA.replace("12 人", "15 人"))
+    build(run, root.path, out)
+    assert not marker.exists()
+    assert matches_a_build_from_nothing(run, root.path, out, tmp_path)
+
+
+def test_an_unreadable_kept_validation_means_parsing_the_file(
+    root: Root, site: tuple[Path, dict[str, int]], run: Run, tmp_path: Path
+) -> None:
+    out, _ = site
+    for entry in parsed(root.path):
+        entry.write_bytes(b"\x80\x05truncated")
+    root.project("beta", BETA.replace("12 人", "15 人"))
+    build(run, root.path, out)
+    assert matches_a_build_from_nothing(run, root.path, out, tmp_path)
+
+
+def test_an_error_in_an_edited_file_is_reported_with_its_position(
+    root: Root, site: tuple[Path, dict[str, int]], run: Run
+) -> None:
+    out, before = site
+    root.project("beta", BETA.replace("due: 2026-09-01", "due: 2026-09-31"))
+    code, _, err = run("build", "--root", root.path, "--out", out, "--today", TODAY)
+    assert code == 1
+    assert "projects/beta.yaml:4:" in err
+    assert inodes(out) == before
+
+
+def test_unit_keys_follow_each_input() -> None:
+    root = Path(__file__).resolve().parent.parent
+    theme = pipeline.THEME
+    base = cache.unit_keys(root, theme, TODAY, {"a": "1", "b": "2"}, {"a": "h"})
+    assert base == cache.unit_keys(root, theme, TODAY, {"a": "1", "b": "2"}, {"a": "h"})
+    assert cache.unit_keys(root, theme, TODAY, {"a": "1", "b": "3"}, {"a": "h"})["a"] == base["a"]
+    assert cache.unit_keys(root, theme, TODAY, {"a": "9", "b": "2"}, {"a": "h"})["a"] != base["a"]
+    assert cache.unit_keys(root, theme, TODAY, {"a": "1", "b": "2"}, {"a": "g"})["a"] != base["a"]
+    assert cache.unit_keys(root, theme, "2026-11-26", {"a": "1"}, {"a": "h"})["a"] != base["a"]

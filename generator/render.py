@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import html
 import io
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -320,11 +321,13 @@ class ThemeError(Exception):
         return ThemeError, (self.file, self.line, self.message, self.page)  # from a worker
 
 
-def page_jobs(pages: list[Page], theme: Path, language: str) -> list[Callable[[], list[Output]]]:
+def page_jobs(
+    pages: list[Page], theme: Path, language: str
+) -> list[Callable[[], list[tuple[str, Iterator[bytes]]]]]:
     """One job per page, for the write stage; the templates are compiled here, once."""
     renderer = PageRenderer(theme, language)
     renderer.compile({page.template for page in pages})
-    return [functools.partial(renderer.render, page) for page in pages]
+    return [functools.partial(renderer.stream, page) for page in pages]
 
 
 class PageRenderer:
@@ -340,16 +343,26 @@ class PageRenderer:
             self._template(name, name)
 
     def render(self, page: Page) -> list[Output]:
+        """The page, whole."""
+        return [(page.path, b"".join(self._chunks(page)))]
+
+    def stream(self, page: Page) -> list[tuple[str, Iterator[bytes]]]:
+        """The page as it is rendered, a few thousand pieces at a time: a page of a
+        thousand projects (the ledger, a week) is written without ever being held whole."""
+        return [(page.path, self._chunks(page))]
+
+    def _chunks(self, page: Page) -> Iterator[bytes]:
         template = self._template(page.template, page.path)
         try:
-            html = template.render(**page.context)
+            pieces = template.generate(**page.context)
+            while chunk := list(itertools.islice(pieces, _PIECES_PER_CHUNK)):
+                yield "".join(chunk).encode("utf-8")
         except jinja2.TemplateSyntaxError as exc:  # an imported template, compiled on first use
             where = exc.filename or page.template
             raise ThemeError(where, exc.lineno, exc.message or str(exc), page.path) from exc
         except Exception as exc:
             where, line = _template_frame(exc, self.theme, page.template)
             raise ThemeError(where, line, f"{type(exc).__name__}: {exc}", page.path) from exc
-        return [(page.path, html.encode("utf-8"))]
 
     def _template(self, name: str, page: str) -> jinja2.Template:
         template = self.templates.get(name)
@@ -364,6 +377,9 @@ class PageRenderer:
                 raise ThemeError(where, line, f"{type(exc).__name__}: {exc}", page) from exc
             self.templates[name] = template
         return template
+
+
+_PIECES_PER_CHUNK = 8192
 
 
 def _template_frame(exc: BaseException, theme: Path, fallback: str) -> tuple[str, int]:

@@ -269,3 +269,18 @@ def test_unit_keys_follow_each_input() -> None:
     assert cache.unit_keys(root, theme, TODAY, {"a": "9", "b": "2"}, {"a": "h"})["a"] != base["a"]
     assert cache.unit_keys(root, theme, TODAY, {"a": "1", "b": "2"}, {"a": "g"})["a"] != base["a"]
     assert cache.unit_keys(root, theme, "2026-11-26", {"a": "1"}, {"a": "h"})["a"] != base["a"]
+
+
+def test_validated_models_share_their_sets_of_given_fields(root: Root) -> None:
+    """One frozen set per shape of input, not one per model (see share_field_sets)."""
+    root.project("alpha", ALPHA)
+    root.project("beta", BETA)
+    portfolio = pipeline.load_portfolio(root.path, dt.date(2026, 11, 25))
+    alpha, beta = portfolio.projects
+    assert alpha.data.notes[0].model_fields_set == {"date", "text"}
+    assert beta.data.notes[0].model_fields_set == {"date", "text"}
+    assert alpha.data.notes[0].model_fields_set is beta.data.notes[0].model_fields_set
+    assert isinstance(alpha.data.model_fields_set, frozenset)
+    assert beta.data.milestones[0].model_fields_set == {"title", "due", "done", "owner"}
+    with pytest.raises(Exception, match="frozen"):
+        alpha.data.notes[0].text = "changed"  # type: ignore[misc]

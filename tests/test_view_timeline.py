@@ -328,7 +328,7 @@ def test_250_projects_stay_legible(root: Root) -> None:
         assert all(r.label.endswith("…") for r in group.rows)
     pages = timeline_view.pages(state)
     (job,) = render.page_jobs(pages, pipeline.THEME, "en")
-    html = dict(job())[timeline_view.PATH].decode()
+    html = b"".join(dict(job())[timeline_view.PATH]).decode()
     assert html.count('class="tl-row ') == 250
     assert html.count('data-state="overdue"') == 250
 

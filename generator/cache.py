@@ -45,7 +45,7 @@ import os
 import pickle
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -242,13 +242,14 @@ class Parsed:
     diagnostics: list[Diagnostic]
     """Its warnings (a file with errors is never kept)."""
     html: dict[str, str]
-    """Each of its Markdown texts → its HTML."""
+    """Each of its Markdown texts → its HTML (as ``Markup``)."""
 
 
 class Memo:
     """Validated project files of earlier builds (``.cache/parsed/``), by a digest of all
     that validation reads: the file's name and bytes, ``site.yaml``, the date and the
-    generator. A build saves the files it validated and removes the entries it did not use.
+    generator. Entries are written by whichever process validated the file; the build
+    then removes the entries it did not use (:meth:`prune`).
     """
 
     def __init__(self, root: Path, today: str, read: bool = True) -> None:
@@ -261,18 +262,19 @@ class Memo:
             .add("site.yaml", _read(root / "site.yaml"))
             .hexdigest()
         )
-        self._keys: dict[str, str] = {}
-        self._fresh: dict[str, tuple[Project, list[Diagnostic]]] = {}
 
-    def find(self, file: str, digest: str) -> Parsed | None:
-        """What an earlier build made of ``file`` with these bytes (``digest``), if kept."""
-        key = self._keys[file] = (
+    def key(self, file: str, digest: str) -> str:
+        """The entry's name for ``file`` holding the bytes of that ``digest``."""
+        return (
             _Digest()
             .add("shared", self._shared.encode())
             .add("file", file.encode())
             .add("bytes", digest.encode())
             .hexdigest()
         )
+
+    def get(self, key: str) -> Parsed | None:
+        """What an earlier build made of the file, if kept (never when ``read`` is off)."""
         if not self.read:
             return None
         try:
@@ -282,18 +284,11 @@ class Memo:
             return None
         return found if isinstance(found, Parsed) else None
 
-    def add(self, file: str, project: Project, diagnostics: list[Diagnostic]) -> None:
-        """A file this build validated itself (after :meth:`find` found nothing)."""
-        self._fresh[self._keys[file]] = (project, diagnostics)
+    def put(self, key: str, parsed: Parsed) -> None:
+        _write_pickle(self.folder / f"{key}.pickle", parsed)
 
-    def save(self, html: Callable[[Project], dict[str, str]]) -> None:
-        """Write what this build validated (``html`` gives a project's Markdown converted)
-        and remove the entries it did not use."""
-        for key, (project, diagnostics) in self._fresh.items():
-            _write_pickle(
-                self.folder / f"{key}.pickle", Parsed(project, diagnostics, html(project))
-            )
-        used = set(self._keys.values())
+    def prune(self, used: set[str]) -> None:
+        """Remove every entry but the ``used`` ones."""
         with contextlib.suppress(OSError):
             for entry in os.scandir(self.folder):
                 if entry.name.removesuffix(".pickle") not in used:
@@ -326,6 +321,7 @@ class _ParsedReader(pickle.Unpickler):
         {
             ("generator.cache", "Parsed"),
             ("generator.validate", "Project"),
+            ("markupsafe", "Markup"),
             ("generator.diagnostics", "Diagnostic"),
             ("datetime", "date"),
             *(

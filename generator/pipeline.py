@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import os
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from generator import cache, context, history, render, search, status, views, wr
 from generator import workers as worker_pool
 from generator.diagnostics import Diagnostic, InputError, errors_only, make
 from generator.loader import Document, load_bytes
-from generator.models import SiteConfig
+from generator.models import ProjectFile, SiteConfig
 from generator.validate import Project, project_id_problem, validate_project, validate_site
 
 THEME = Path(__file__).resolve().parent.parent / "theme"
@@ -41,7 +42,9 @@ class Portfolio:
     digests: dict[str, str]
     """Project id → a digest of its file's bytes."""
     html: dict[str, str]
-    """Markdown converted by an earlier build, for the projects read from the memo."""
+    """Each project's Markdown converted (when the load was asked to, or read back)."""
+    used: set[str]
+    """The memo entries this portfolio was read from or left in."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,10 @@ def build_site(
             record.projects, today, record.language, record.count, record.warnings, True
         )
     memo = cache.Memo(root, today.isoformat(), read=not force)
-    portfolio = load_portfolio(root, today, memo)
+    if not workers:
+        large = len(_project_files(root)[0]) >= PARALLEL_FROM
+        workers = worker_pool.available() if large else 1
+    portfolio = load_portfolio(root, today, memo, workers, _markdown)
     # History: each milestone's baseline and re-plans from git (2 git processes in all).
     slips = history.slips(root, portfolio.projects, portfolio.site.timezone, today)
     state = status.portfolio_status(portfolio.site, portfolio.projects, today, slips)
@@ -111,18 +117,19 @@ def build_site(
         ],
         *render.page_jobs(other_pages, theme, language),
         lambda: render.static_files(theme),
-        functools.partial(_save_memo, memo),
+        functools.partial(_prune_memo, memo, portfolio.used),
     ]
-    workers = workers or (worker_pool.available() if len(state.projects) >= PARALLEL_FROM else 1)
     render.remember_markdown(portfolio.html)
     render.prepare_markdown(context.markdown_texts(state), workers)
     with write.staging(out) as site:
         count = site.keep(out, [path for files in kept.values() for path in files])
         fresh = [page for page in searched if _owner(page) not in kept]
         count += site.write(render.page_jobs(fresh, theme, language), workers)
-        # Pagefind indexes those pages, in one worker, while the others render the rest.
-        index = search.index_job(site.path, language, search.bundles(searched), root / SEARCH_CACHE)
-        count += site.write([index, *other_jobs], workers)
+        # Pagefind indexes those pages while the other workers render the rest.
+        indexes = search.bundles(searched)
+        jobs = search.index_jobs(site.path, language, indexes, root / SEARCH_CACHE)
+        count += site.write([*jobs, *other_jobs], workers)
+        search.prune(root / SEARCH_CACHE, len(indexes))
     cache.save(
         root, out, build_key, len(state.projects), language, count, portfolio.warnings, units
     )
@@ -135,15 +142,15 @@ def _owner(page: context.Page) -> str | None:
     return parts[1] if len(parts) == 3 and parts[0] == PROJECTS_DIR else None
 
 
-def _save_memo(memo: cache.Memo) -> list[write.Output]:
-    """A write job that writes no page: it leaves the files this build validated, with
-    their Markdown as HTML, for the next build."""
+def _markdown(data: ProjectFile) -> dict[str, str]:
+    """The project's Markdown as HTML: converted while it is loaded, in the worker that
+    loads it, and kept with it in the memo."""
+    return {text: render.markdown_to_html(text) for text in context.project_markdown(data)}
 
-    def html(project: Project) -> dict[str, str]:
-        texts = context.project_markdown(project.data)
-        return {text: str(render.markdown_to_html(text)) for text in texts}
 
-    memo.save(html)
+def _prune_memo(memo: cache.Memo, used: set[str]) -> list[write.Output]:
+    """A write job that writes no page: the memo keeps only the entries this build used."""
+    memo.prune(used)
     return []
 
 
@@ -152,46 +159,112 @@ def check(root: Path, today: dt.date) -> tuple[status.PortfolioStatus, list[Diag
     return status.portfolio_status(portfolio.site, portfolio.projects, today), portfolio.warnings
 
 
-def load_portfolio(root: Path, today: dt.date, memo: cache.Memo | None = None) -> Portfolio:
+def load_portfolio(
+    root: Path,
+    today: dt.date,
+    memo: cache.Memo | None = None,
+    workers: int = 1,
+    convert: Convert | None = None,
+) -> Portfolio:
     """Stages 1 and 2 for every file; raises :class:`BuildError` with every problem found.
 
     With a ``memo``, a file validated by an earlier build with the same bytes (and the
-    same ``site.yaml``, date and generator) is read back from it instead.
+    same ``site.yaml``, date and generator) is read back from it instead; the others are
+    parsed and validated in up to ``workers`` processes, which also ``convert`` each
+    valid project's Markdown and leave the result in the memo for the next build.
     """
     site_doc = _read(root, root / SITE_FILE)
     site, problems = validate_site(site_doc)
     language = site.language if site else _language_hint(site_doc)
-    projects: list[Project] = []
-    digests: dict[str, str] = {}
-    html: dict[str, str] = {}
     project_files, listing_problems = _project_files(root)
     problems += listing_problems
-    for project_id, path in project_files:  # one file at a time: its positions go with it
+    loaded: dict[str, Loaded] = {}
+    todo: list[tuple[str, Path]] = []
+    for project_id, path in project_files:
         file = _relative(root, path)
         raw = _read_raw(root, file, path)
         if isinstance(raw, Diagnostic):
             problems.append(raw)
             continue
-        digests[project_id] = cache.file_digest(raw)
-        kept = memo.find(file, digests[project_id]) if memo is not None and site else None
+        digest = cache.file_digest(raw)
+        key = memo.key(file, digest) if memo is not None else ""
+        kept = memo.get(key) if memo is not None and site is not None else None
         if kept is not None:
-            projects.append(kept.project)
-            problems += kept.diagnostics
-            html.update(kept.html)
-            continue
-        doc = load_bytes(raw, file)
-        if site is None:
-            problems += doc.diagnostics
-            continue
-        project, found = validate_project(doc, project_id, site, today)
-        problems += found
-        if project is not None:
-            projects.append(project)
-            if memo is not None:
-                memo.add(file, project, found)
+            loaded[project_id] = Loaded(digest, key, kept, kept.diagnostics)
+        elif site is None:  # only what the file itself says is wrong
+            problems += load_bytes(raw, file).diagnostics
+        else:
+            todo.append((project_id, path))
+    if site is not None and todo:
+        load = functools.partial(_load_batch, root, site, today, memo, convert)
+        for batch in worker_pool.map_each(load, _batches(todo, workers), workers):
+            loaded.update(batch)
+    projects: list[Project] = []
+    html: dict[str, str] = {}
+    for project_id, _ in project_files:  # in the order of the files' names
+        if project_id in loaded:
+            found = loaded[project_id]
+            problems += found.diagnostics
+            if found.parsed is not None:
+                projects.append(found.parsed.project)
+                html.update(found.parsed.html)
     if errors_only(problems) or site is None:
         raise BuildError(problems, language)
-    return Portfolio(site, projects, sorted(problems), digests, html)
+    digests = {project_id: found.digest for project_id, found in loaded.items()}
+    used = {found.key for found in loaded.values()}
+    return Portfolio(site, projects, sorted(problems), digests, html, used)
+
+
+Convert = Callable[[ProjectFile], dict[str, str]]
+"""A project's Markdown texts → their HTML."""
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One project file, read and validated (by this build or by an earlier one)."""
+
+    digest: str
+    """Of the file's bytes."""
+    key: str
+    """Its entry in the memo ('' without one)."""
+    parsed: cache.Parsed | None
+    """None when the file has errors."""
+    diagnostics: list[Diagnostic]
+
+
+def _batches(files: list[tuple[str, Path]], workers: int) -> list[list[tuple[str, Path]]]:
+    """A few batches per worker, so that they finish together and each trip carries a
+    few files."""
+    size = max(1, min(32, -(-len(files) // (4 * workers))))
+    return [files[i : i + size] for i in range(0, len(files), size)]
+
+
+def _load_batch(
+    root: Path,
+    site: SiteConfig,
+    today: dt.date,
+    memo: cache.Memo | None,
+    convert: Convert | None,
+    batch: list[tuple[str, Path]],
+) -> dict[str, Loaded]:
+    """Read, parse and validate some files (in a worker, or in this process)."""
+    loaded: dict[str, Loaded] = {}
+    for project_id, path in batch:  # one file at a time: its positions go with it
+        file = _relative(root, path)
+        raw = _read_raw(root, file, path)
+        if isinstance(raw, Diagnostic):
+            loaded[project_id] = Loaded("", "", None, [raw])
+            continue
+        digest = cache.file_digest(raw)  # of the bytes read here, should the file change
+        key = memo.key(file, digest) if memo is not None else ""
+        project, found = validate_project(load_bytes(raw, file), project_id, site, today)
+        parsed = None
+        if project is not None:
+            parsed = cache.Parsed(project, found, convert(project.data) if convert else {})
+            if memo is not None:
+                memo.put(key, parsed)
+        loaded[project_id] = Loaded(digest, key, parsed, found)
+    return loaded
 
 
 def today_in_site_zone(root: Path) -> dt.date:

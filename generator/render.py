@@ -109,8 +109,12 @@ def markdown_to_html(text: str) -> Markup:
 
 
 def remember_markdown(converted: dict[str, str]) -> None:
-    """HTML converted by an earlier build (it is what :func:`convert_markdown` returns)."""
-    _rendered.update((text, Markup(html)) for text, html in converted.items())
+    """HTML converted elsewhere (by a worker, by an earlier build) by
+    :func:`convert_markdown`."""
+    _rendered.update(
+        (text, html if isinstance(html, Markup) else Markup(html))
+        for text, html in converted.items()
+    )
 
 
 def prepare_markdown(texts: Iterable[str], workers: int) -> None:

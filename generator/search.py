@@ -7,8 +7,9 @@ search for 一流本科 would find nothing.
 Only project and department pages are indexed (:data:`INDEXED_TEMPLATES`; their
 ``<main>`` carries ``data-pagefind-body``, so navigation, headers and footers never
 match); every note has its one place there, and week pages only repeat them. The
-pipeline writes those pages first; then one worker runs Pagefind over them (``--glob``
-names each page, so it reads no other file) while the other workers render the rest. It
+pipeline writes those pages first; then Pagefind runs over them, one worker an index
+(``--glob`` names each page, so it reads no other file), while the other workers render
+the rest: the indexes are the longest jobs, so they are handed out first. It
 all happens in the staging folder before the swap, so a failed index build leaves the
 published site untouched. Result links keep their ``index.html``, so they also work
 from a sub-path and match the site's own links.
@@ -36,6 +37,7 @@ plain folder (``file://``), or with JavaScript off, the page says so instead.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import shutil
@@ -142,16 +144,17 @@ def _folder(number: int) -> str:
     return BUNDLE if number == 1 else f"{BUNDLE}-{number}"
 
 
-def index_job(
+def index_jobs(
     site_dir: Path, language: str, indexes: list[Bundle], cache: Path | None
-) -> Callable[[], list[tuple[str, bytes]]]:
-    """A job for the write stage that builds every index (it writes its own files)."""
+) -> list[Callable[[], list[tuple[str, bytes]]]]:
+    """Jobs for the write stage, one an index, that write their own files; once they are
+    all done, :func:`prune` the cache."""
 
-    def job() -> list[tuple[str, bytes]]:
-        build_index(site_dir, language, indexes, cache)
+    def job(bundle: Bundle) -> list[tuple[str, bytes]]:
+        build_index(site_dir, language, [bundle], cache)
         return []
 
-    return job
+    return [functools.partial(job, bundle) for bundle in indexes]
 
 
 def build_index(site_dir: Path, language: str, indexes: list[Bundle], cache: Path | None) -> None:
@@ -166,8 +169,11 @@ def build_index(site_dir: Path, language: str, indexes: list[Bundle], cache: Pat
         _run_pagefind(binary, site_dir, language, bundle)
         if cache is not None and kept is not None:
             _keep(target, cache, kept)
-    if cache is not None:
-        _prune(cache, keep=2 * len(indexes) + CACHE_SPARE)
+
+
+def prune(cache: Path, indexes: int) -> None:
+    """Keep the cached indexes a build of ``indexes`` used, and a few more."""
+    _prune(cache, keep=2 * indexes + CACHE_SPARE)
 
 
 def _run_pagefind(binary: Path, site_dir: Path, language: str, bundle: Bundle) -> None:

@@ -252,3 +252,30 @@ def test_a_worker_killed_midway_is_reported_in_plain_words(
     assert "a worker process stopped unexpectedly (out of memory?)" in err
     assert "internal error" not in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_files_validated_by_workers_report_the_same_errors_at_the_same_places(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "root"
+    synth.write_portfolio(root, 30, milestones=3, notes=4, values=3)
+    broken = root / "projects" / "p0007.yaml"
+    broken.write_text(broken.read_text(encoding="utf-8").replace("due: ", "due: 2026-02-30 #", 1))
+    (root / "projects" / "p0023.yaml").write_text("title: [unclosed\n", encoding="utf-8")
+    batches: list[int] = []
+    real_map = workers.map_each
+
+    def counting_map(function, items, count):  # type: ignore[no-untyped-def]
+        batches.append(len(items))
+        return real_map(function, items, count)
+
+    monkeypatch.setattr(workers, "map_each", counting_map)
+    found: dict[int, list[tuple[str, int, int, str]]] = {}
+    for count in (1, 2):
+        with pytest.raises(pipeline.BuildError) as failed:
+            pipeline.load_portfolio(root, TODAY, workers=count)
+        found[count] = [(d.file, d.line, d.col, d.code) for d in failed.value.diagnostics]
+    assert batches[1] > 1, "the files went to the workers in several batches"
+    assert found[1] == found[2]
+    assert ("projects/p0007.yaml", 7, 6, "impossible_date") in found[2]
+    assert ("projects/p0023.yaml", 1, 8, "yaml_unclosed_list") in found[2]

@@ -66,6 +66,9 @@ class BuildError(InputError):
         super().__init__(diagnostics)
         self.language = language
 
+    def __reduce__(self) -> tuple[type[BuildError], tuple[list[Diagnostic], str]]:
+        return BuildError, (self.diagnostics, self.language)  # from a child process
+
 
 def build_site(
     root: Path,
@@ -93,8 +96,7 @@ def build_site(
         )
     memo = cache.Memo(root, today.isoformat(), read=not force)
     if not workers:
-        large = len(_project_files(root)[0]) >= PARALLEL_FROM
-        workers = worker_pool.available() if large else 1
+        workers = worker_pool.available() if project_count(root) >= PARALLEL_FROM else 1
     portfolio = load_portfolio(root, today, memo, workers, _markdown)
     # History: each milestone's baseline and re-plans from git (2 git processes in all).
     slips = history.slips(root, portfolio.projects, portfolio.site.timezone, today)
@@ -265,6 +267,11 @@ def _load_batch(
                 memo.put(key, parsed)
         loaded[project_id] = Loaded(digest, key, parsed, found)
     return loaded
+
+
+def project_count(root: Path) -> int:
+    """How many project files there are."""
+    return len(_project_files(root)[0])
 
 
 def today_in_site_zone(root: Path) -> dt.date:

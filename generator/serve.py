@@ -10,7 +10,11 @@
   marks the site as out of date.
 * **The builder.** One thread waits for that mark, clears it and rebuilds with
   :func:`generator.pipeline.build_site` (which swaps the finished site in at once).
-  Changes that arrive during a build are folded into a single next build.
+  Changes that arrive during a build are folded into a single next build. A portfolio
+  of :data:`generator.pipeline.PARALLEL_FROM` projects or more is built in a child
+  process of its own (:func:`build_in_child`), which may fork workers for every core:
+  this process runs threads, and forking a threaded process is unsafe. A smaller one
+  is built here, in one process, where starting a child would cost more than it saves.
 * **The server.** :class:`http.server.ThreadingHTTPServer` on 127.0.0.1 serves the
   site folder. Every HTML response carries a small script that polls ``/__reload``
   (the build counter) each second and reloads the page when the counter moves. When
@@ -41,6 +45,8 @@ import datetime as dt
 import functools
 import html
 import http.server
+import multiprocessing
+import multiprocessing.connection
 import os
 import sys
 import threading
@@ -52,6 +58,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator import pipeline, render, report, write
+from generator import workers as worker_pool
 
 if TYPE_CHECKING:
     import watchfiles
@@ -284,8 +291,7 @@ class Preview:
         problems: tuple[str, ...] | None = None
         headline = ""
         try:
-            # One process: this one runs threads, and forking a threaded process is unsafe.
-            result = pipeline.build_site(self.root, self.site_dir, today, self.theme, workers=1)
+            result = self._build(today)
         except pipeline.BuildError as exc:
             lang = self._lang or exc.language
             problems = tuple(d.format(lang) for d in exc.diagnostics)
@@ -316,6 +322,11 @@ class Preview:
             for line in snapshot.problems or ():
                 self._log(line)
         return snapshot
+
+    def _build(self, today: dt.date) -> pipeline.BuildResult:
+        if pipeline.project_count(self.root) < pipeline.PARALLEL_FROM or not CHILD_BUILDS:
+            return pipeline.build_site(self.root, self.site_dir, today, self.theme, workers=1)
+        return build_in_child(self.root, self.site_dir, today, self.theme, self._stop)
 
     def _language(self) -> str:
         return self._lang or pipeline.site_language(self.root)
@@ -393,6 +404,64 @@ class Preview:
                 return
             self._pending.clear()
             self.rebuild()
+
+
+# --- building in a child process --------------------------------------------------------
+
+CHILD_BUILDS = "forkserver" in multiprocessing.get_all_start_methods()
+"""Whether a large portfolio is built in a child process (where forkserver exists)."""
+
+
+def build_in_child(
+    root: Path, out: Path, today: dt.date, theme: Path, stop: threading.Event
+) -> pipeline.BuildResult:
+    """:func:`generator.pipeline.build_site` in a child process, with every core.
+
+    The child is forked by multiprocessing's fork server, a process of one thread, so it
+    may fork workers itself. Its result, or what it raised, comes back through a pipe;
+    ``stop`` set (the preview closing) ends it.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["generator.pipeline"])
+    receiving, sending = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_build_child, args=(sending, root, out, today, theme), name="serve-build"
+    )
+    child.start()
+    sending.close()
+    try:
+        while not receiving.poll(0.1):
+            if stop.is_set() or not child.is_alive():
+                break
+        outcome = receiving.recv() if receiving.poll() else None
+    except (EOFError, OSError):
+        outcome = None
+    finally:
+        if child.is_alive() and stop.is_set():
+            child.terminate()
+        child.join()
+        receiving.close()
+    if outcome is None:
+        raise worker_pool.WorkerDied("the build process stopped unexpectedly (out of memory?)")
+    if isinstance(outcome, BaseException):
+        raise outcome
+    assert isinstance(outcome, pipeline.BuildResult)
+    return outcome
+
+
+def _build_child(
+    sending: multiprocessing.connection.Connection,
+    root: Path,
+    out: Path,
+    today: dt.date,
+    theme: Path,
+) -> None:
+    try:
+        outcome: object = pipeline.build_site(root, out, today, theme)
+    except BaseException as exc:  # carried back to the preview, raised there
+        outcome = worker_pool.portable(exc)
+    sending.send(outcome)
+    sending.close()
 
 
 # --- HTTP --------------------------------------------------------------------------------

@@ -15,10 +15,13 @@ same error. A worker that dies (killed, out of memory) fails the run too.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import gc
 import multiprocessing
 import os
 import pickle
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -85,7 +88,12 @@ def _parallel(workers: int, tasks: int) -> bool:
 @contextlib.contextmanager
 def _pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     """Forked workers; on Ctrl-C or any failure here they are stopped, not waited for."""
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_end_with_parent,
+        initargs=(os.getpid(),),
+    )
     try:
         yield pool
     except BrokenProcessPool as exc:
@@ -102,14 +110,27 @@ def _pool(workers: int) -> Iterator[ProcessPoolExecutor]:
         pool.shutdown(wait=True)
 
 
+def _end_with_parent(parent: int) -> None:
+    """A worker is killed with the build that forked it (Linux's parent-death signal),
+    rather than left waiting for work forever when the build is killed."""
+    with contextlib.suppress(Exception):
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # killed before the signal was asked for
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
 def _run(index: int) -> tuple[int, BaseException | None]:
     try:
         return _tasks[index](), None
     except BaseException as exc:  # carried back to the parent, raised there
-        return 0, _portable(exc)
+        return 0, portable(exc)
 
 
-def _portable(exc: BaseException) -> BaseException:
+def portable(exc: BaseException) -> BaseException:
     """``exc`` if it survives the trip back to the parent, else a stand-in with its text."""
     try:
         pickle.loads(pickle.dumps(exc))

@@ -439,6 +439,18 @@ def test_a_failure_while_writing_leaves_the_previous_site(tmp_path: Path) -> Non
     assert [p.name for p in tmp_path.iterdir()] == ["site"]
 
 
+def processes_naming(path: Path) -> list[int]:
+    """The processes whose command line names ``path`` (zombies have none)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and str(path) in (entry / "cmdline").read_text():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
 def test_a_killed_build_leaves_the_previous_site(root: Root) -> None:
     """SIGKILL a real build midway through writing; the published folder is untouched."""
     for i in range(60):
@@ -466,6 +478,10 @@ def test_a_killed_build_leaves_the_previous_site(root: Root) -> None:
         process.send_signal(signal.SIGKILL)
         process.wait()
         assert snapshot(out) == before, moment
+        deadline = time.monotonic() + 10
+        while left := processes_naming(root.path):  # its workers die with it
+            assert time.monotonic() < deadline, f"{moment}: left running: {left}"
+            time.sleep(0.05)
     # The next build clears the killed builds' staging folders and publishes.
     subprocess.run([sys.executable, "-m", "generator", "build", "--root", str(root.path),
                     "--today", "2026-11-25"], env=env, check=True, capture_output=True)

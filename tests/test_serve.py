@@ -22,7 +22,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pytest
 
@@ -388,3 +388,55 @@ def test_a_foreign_folder_in_the_preview_place_is_never_replaced(root: Root, run
     assert code == 2
     assert "refusing to build there: " in err
     assert (foreign / "notes.txt").read_text(encoding="utf-8") == "precious"
+
+
+def next_build(preview: serve.Preview, after: serve.Snapshot) -> serve.Snapshot:
+    """The outcome of the build the watchers start after ``after``."""
+    deadline = time.monotonic() + START_SECONDS
+    while (now := preview.snapshot()).generation == after.generation:
+        assert time.monotonic() < deadline, "no rebuild"
+        time.sleep(0.05)
+    return now
+
+
+def test_a_large_portfolio_is_built_in_a_child_process_with_its_errors(
+    root: Root, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From PARALLEL_FROM projects on, each build runs in a child process (which may use
+    every core); what it built, or what was wrong, comes back as from a build here."""
+    for n in range(pipeline.PARALLEL_FROM):
+        root.project(f"p{n:02d}", PROJECT.replace("Alpha project", f"Project {n}"))
+    children: list[pipeline.BuildResult | BaseException] = []
+    real = serve.build_in_child
+
+    def counting(*args: Any) -> pipeline.BuildResult:
+        try:
+            result = real(*args)
+        except BaseException as exc:
+            children.append(exc)
+            raise
+        children.append(result)
+        return result
+
+    monkeypatch.setattr(serve, "build_in_child", counting)
+    log: list[str] = []
+    preview = serve.Preview(root.path, port=0, today=TODAY, log=log.append)
+    preview.start()
+    try:
+        first = preview.snapshot()
+        assert first.problems is None, first.problems
+        assert isinstance(children[0], pipeline.BuildResult) and children[0].projects == 20
+        page = preview.site_dir / "projects" / "p07" / "index.html"
+        assert "Project 7" in page.read_text(encoding="utf-8")
+        root.project("p07", BROKEN)
+        broken = next_build(preview, first)
+        assert isinstance(children[-1], pipeline.BuildError)
+        assert broken.problems is not None
+        assert any(p.startswith("projects/p07.yaml:5:10: ") for p in broken.problems)
+        assert "Project 7" in page.read_text(encoding="utf-8"), "the last good site stays"
+        root.project("p07", PROJECT.replace("Alpha project", "Project seven"))
+        fixed = next_build(preview, broken)
+        assert fixed.problems is None, fixed.problems
+        assert "Project seven" in page.read_text(encoding="utf-8")
+    finally:
+        preview.close()

@@ -1,11 +1,13 @@
 """Independent tasks run side by side in forked worker processes.
 
-The render and write stages hand over a list of tasks (render one page and write it,
-write the ledger, …). Each task's output depends only on the portfolio, never on which
-process runs it or in what order, so a parallel build is byte-identical to a serial
-one. Workers are forked after every context is built: they inherit the portfolio, the
-compiled templates and the Markdown already rendered, and nothing large is pickled;
-a task returns only how many files it wrote.
+The load stage maps its files over workers (:func:`map_each`: read, validate and convert
+a few files, and send the result back). The render and write stages hand over a list of
+tasks (render one page and write it, write the ledger, …, :func:`run`). Each task's output
+depends only on the portfolio, never on which process runs it or in what order, so a
+parallel build is byte-identical to a serial one. Those workers are forked after every
+context is built: they inherit the portfolio, the compiled templates and the Markdown
+already rendered, and nothing large is pickled; a task returns only how many files it
+wrote. A worker is killed with the build that forked it.
 
 A failure in any task fails the whole run. Every task still runs, and the failure of
 the first task in list order is raised, so the same broken input always reports the

@@ -45,8 +45,8 @@ import os
 import pickle
 import sys
 import tempfile
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,7 @@ from generator.validate import Project
 
 CACHE_DIR = ".cache"
 RECORDS = "builds"
+LOCKS = "locks"
 PARSED = "parsed"
 GENERATOR = Path(__file__).resolve().parent
 LIBRARIES = (
@@ -88,8 +89,10 @@ class Record:
     count: int
     """How many files the build wrote."""
     warnings: list[Diagnostic]
-    units: dict[str, str] = field(default_factory=dict)
+    units: dict[str, str]
     """Project id → the key its own files were made with (see :func:`unit_keys`)."""
+    format: int = _FORMAT
+    """The layout of this record: one written by another version is not read."""
 
 
 class _Digest:
@@ -190,6 +193,30 @@ class Previous:
         return kept
 
 
+@contextlib.contextmanager
+def building(root: Path, out: Path) -> Iterator[None]:
+    """Held for a whole build into ``out``: a second build into the same folder waits for
+    the first to finish, instead of reading a site that is being replaced (or removing the
+    first one's staging folder as a leftover). Without a lock to take, it does not wait."""
+    record = _record_path(root, out)
+    path = root / CACHE_DIR / LOCKS / record.with_suffix(".lock").name
+    try:
+        import fcntl  # POSIX only
+    except ImportError:
+        yield
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a")
+    except OSError:
+        yield
+        return
+    with handle:
+        with contextlib.suppress(OSError):
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 def previous(root: Path, out: Path) -> Previous | None:
     """The record of the build in ``out``; None without one this version can read."""
     try:
@@ -197,7 +224,7 @@ def previous(root: Path, out: Path) -> Previous | None:
             record = _RecordReader(handle).load()
     except Exception:  # no record, or one this version cannot read: build in full
         return None
-    if not isinstance(record, Record):
+    if not isinstance(record, Record) or vars(record).get("format") != _FORMAT:
         return None
     return Previous(record, _listing(out))
 

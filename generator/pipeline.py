@@ -80,6 +80,14 @@ def build_site(
 ) -> BuildResult:
     sources = (root / PROJECTS_DIR, theme)
     write.check_destination(out, protected=(root, *sources), sources=sources)
+    with cache.building(root, out):  # one build at a time into one folder
+        return _build(root, out, today, theme, workers, force)
+
+
+def _build(
+    root: Path, out: Path, today: dt.date, theme: Path, workers: int | None, force: bool
+) -> BuildResult:
+    """The stages, in order, with the output folder to this build alone."""
     # Unchanged inputs and an untouched output folder: the site there is this build's.
     build_key = cache.key(
         root,

@@ -185,3 +185,71 @@ def test_a_record_that_cannot_be_written_never_fails_the_build(
     assert list((root.path / ".cache" / "builds").iterdir()) == [], "no half-written record"
     code, said, _ = build(run, root, out)
     assert said.startswith("built "), "without a record, the next build runs in full"
+
+
+def test_a_record_of_an_earlier_version_only_means_a_full_build(
+    root: Root, built: tuple[Path, dict[str, int]], run: Run
+) -> None:
+    """A record pickled before it had per-project keys (format 1) is set aside, not used."""
+    import pickle
+
+    from generator import cache
+
+    out, _ = built
+    (path,) = (root.path / ".cache" / "builds").iterdir()
+    with path.open("rb") as handle:
+        record = pickle.load(handle)
+    for name in ("units", "format"):
+        del record.__dict__[name]  # as the first version wrote it
+    path.write_bytes(pickle.dumps(record))
+    assert cache.previous(root.path, out) is None
+    root.project("x", PROJECT.replace("第一轮", "第二轮"))
+    code, said, err = build(run, root, out)
+    assert code == 0, err
+    assert said.startswith("built ")
+    code, said, _ = build(run, root, out)
+    assert said.startswith("nothing changed since the last build")
+
+
+def test_two_builds_into_one_folder_take_turns(
+    root: Root, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second waits for the first, rather than removing its staging folder as a
+    leftover or taking files from a site being replaced."""
+    import datetime as dt
+    import threading
+    import time
+
+    from generator import pipeline, write
+
+    root.project("x", PROJECT)
+    out = tmp_path / "site"
+    today = dt.date(2026, 11, 25)
+    pipeline.build_site(root.path, out, today)
+    root.project("x", PROJECT.replace("第一轮", "第二轮"))
+    inside = threading.Event()
+    real_keep = write.Staging.keep
+
+    def slow_keep(self: write.Staging, published: Path, paths: list[str]) -> int:
+        if not inside.is_set():
+            inside.set()
+            time.sleep(1.5)  # the other build starts meanwhile
+        return real_keep(self, published, paths)
+
+    monkeypatch.setattr(write.Staging, "keep", slow_keep)
+    failures: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            pipeline.build_site(root.path, out, today, force=True)
+        except BaseException as exc:
+            failures.append(exc)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert inside.wait(30)
+    second = pipeline.build_site(root.path, out, today)
+    thread.join(30)
+    assert failures == []
+    assert second.up_to_date, "it waited, then found the first one's site"
+    assert "第二轮" in (out / "projects" / "x" / "index.html").read_text(encoding="utf-8")

@@ -75,8 +75,7 @@ class SearchPage(Common):
 
 def pages(portfolio: PortfolioStatus) -> list[Page]:
     """The search page, at the site's root."""
-    count = max(1, -(-len(portfolio.projects) // BUNDLE_PROJECTS))  # as bundles() groups them
-    merge = [_folder(number) + "/" for number in range(2, count + 1)]
+    merge = [_folder(number) + "/" for number in range(2, _count(len(portfolio.projects)) + 1)]
     page = SearchPage(**common(portfolio, SEARCH_PAGE, "search"), merge=merge)
     return [Page(SEARCH_PAGE, "search.html", page)]
 
@@ -126,17 +125,25 @@ class Bundle:
 
 
 def bundles(pages: list[Page]) -> list[Bundle]:
-    """The indexed pages in indexes: projects in id order, :data:`BUNDLE_PROJECTS` to an
-    index, and the department pages in the first."""
+    """The indexed pages in indexes: projects in id order, at most :data:`BUNDLE_PROJECTS`
+    to an index and as many in each as can be (250 projects make two indexes of 125, which
+    Pagefind builds side by side in about half the time of 200 and 50), and the department
+    pages in the first."""
     projects = sorted(
         (page.path for page in pages if page.template == "project.html"),
         key=lambda path: path.split("/")[1],  # the project's id
     )
     departments = [page.path for page in pages if page.template == "department.html"]
-    groups = [projects[i : i + BUNDLE_PROJECTS] for i in range(0, len(projects), BUNDLE_PROJECTS)]
+    size = -(-len(projects) // _count(len(projects))) or 1
+    groups = [projects[i : i + size] for i in range(0, len(projects), size)]
     groups = groups or [[]]
     groups[0] = groups[0] + departments
     return [Bundle(_folder(number), tuple(group)) for number, group in enumerate(groups, 1)]
+
+
+def _count(projects: int) -> int:
+    """How many indexes ``projects`` project pages make (see :func:`bundles`)."""
+    return max(1, -(-projects // BUNDLE_PROJECTS))
 
 
 def _folder(number: int) -> str:

@@ -41,14 +41,15 @@ import contextlib
 import functools
 import hashlib
 import importlib.metadata
+import io
 import os
 import pickle
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pydantic import BaseModel
 
@@ -246,12 +247,20 @@ def save(
 
 def _write_pickle(path: Path, value: object) -> bool:
     """Write ``value`` whole or not at all (never a half-written file); False if it could not."""
+    return _write(path, lambda handle: pickle.dump(value, handle, pickle.HIGHEST_PROTOCOL))
+
+
+def _write_bytes(path: Path, data: bytes) -> bool:
+    return _write(path, lambda handle: handle.write(data))
+
+
+def _write(path: Path, fill: Callable[[IO[bytes]], object]) -> bool:
     written: Path | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as handle:
             written = Path(handle.name)
-            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            fill(handle)
         os.replace(written, path)
         return True
     except Exception:  # a cache that cannot be written only costs work next time
@@ -259,6 +268,14 @@ def _write_pickle(path: Path, value: object) -> bool:
             with contextlib.suppress(OSError):
                 written.unlink(missing_ok=True)
         return False
+
+
+def unpickle_parsed(data: bytes) -> Parsed:
+    """A validated file as :meth:`Memo.put` pickled it."""
+    found = _ParsedReader(io.BytesIO(data)).load()
+    if not isinstance(found, Parsed):
+        raise pickle.UnpicklingError("not a validated project file")
+    return found
 
 
 @dataclass(frozen=True)
@@ -311,8 +328,15 @@ class Memo:
             return None
         return found if isinstance(found, Parsed) else None
 
-    def put(self, key: str, parsed: Parsed) -> None:
-        _write_pickle(self.folder / f"{key}.pickle", parsed)
+    def put(self, key: str, parsed: Parsed) -> bytes | None:
+        """Keep ``parsed``; returns it pickled (None if it cannot be), which
+        :func:`unpickle_parsed` reads back: a worker sends the build those same bytes."""
+        try:
+            data = pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # kept only if it can be
+            return None
+        _write_bytes(self.folder / f"{key}.pickle", data)
+        return data
 
     def prune(self, used: set[str]) -> None:
         """Remove every entry but the ``used`` ones."""

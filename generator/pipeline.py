@@ -215,9 +215,9 @@ def load_portfolio(
         if project_id in loaded:
             found = loaded[project_id]
             problems += found.diagnostics
-            if found.parsed is not None:
-                projects.append(found.parsed.project)
-                html.update(found.parsed.html)
+            if (parsed := found.project()) is not None:
+                projects.append(parsed.project)
+                html.update(parsed.html)
     if errors_only(problems) or site is None:
         raise BuildError(problems, language)
     digests = {project_id: found.digest for project_id, found in loaded.items()}
@@ -238,8 +238,13 @@ class Loaded:
     key: str
     """Its entry in the memo ('' without one)."""
     parsed: cache.Parsed | None
-    """None when the file has errors."""
+    """None when the file has errors, or when it comes as ``pickled``."""
     diagnostics: list[Diagnostic]
+    pickled: bytes | None = None
+    """The file as kept in the memo: what a worker sends, rather than pickling it again."""
+
+    def project(self) -> cache.Parsed | None:
+        return cache.unpickle_parsed(self.pickled) if self.pickled else self.parsed
 
 
 def _batches(files: list[tuple[str, Path]], workers: int) -> list[list[tuple[str, Path]]]:
@@ -268,12 +273,12 @@ def _load_batch(
         digest = cache.file_digest(raw)  # of the bytes read here, should the file change
         key = memo.key(file, digest) if memo is not None else ""
         project, found = validate_project(load_bytes(raw, file), project_id, site, today)
-        parsed = None
-        if project is not None:
-            parsed = cache.Parsed(project, found, convert(project.data) if convert else {})
-            if memo is not None:
-                memo.put(key, parsed)
-        loaded[project_id] = Loaded(digest, key, parsed, found)
+        if project is None:
+            loaded[project_id] = Loaded(digest, key, None, found)
+            continue
+        parsed = cache.Parsed(project, found, convert(project.data) if convert else {})
+        pickled = memo.put(key, parsed) if memo is not None else None
+        loaded[project_id] = Loaded(digest, key, None if pickled else parsed, found, pickled)
     return loaded
 
 

@@ -208,16 +208,16 @@ def load_portfolio(
     if site is not None and todo:
         load = functools.partial(_load_batch, root, site, today, memo, convert)
         for batch in worker_pool.map_each(load, _batches(todo, workers), workers):
-            loaded.update(batch)
+            loaded.update((project_id, found.unpickled()) for project_id, found in batch.items())
     projects: list[Project] = []
     html: dict[str, str] = {}
     for project_id, _ in project_files:  # in the order of the files' names
         if project_id in loaded:
             found = loaded[project_id]
             problems += found.diagnostics
-            if (parsed := found.project()) is not None:
-                projects.append(parsed.project)
-                html.update(parsed.html)
+            if found.parsed is not None:
+                projects.append(found.parsed.project)
+                html.update(found.parsed.html)
     if errors_only(problems) or site is None:
         raise BuildError(problems, language)
     digests = {project_id: found.digest for project_id, found in loaded.items()}
@@ -243,8 +243,11 @@ class Loaded:
     pickled: bytes | None = None
     """The file as kept in the memo: what a worker sends, rather than pickling it again."""
 
-    def project(self) -> cache.Parsed | None:
-        return cache.unpickle_parsed(self.pickled) if self.pickled else self.parsed
+    def unpickled(self) -> Loaded:
+        """This, with ``parsed`` read from ``pickled`` (whose bytes are then let go)."""
+        if self.pickled is None:
+            return self
+        return Loaded(self.digest, self.key, cache.unpickle_parsed(self.pickled), self.diagnostics)
 
 
 def _batches(files: list[tuple[str, Path]], workers: int) -> list[list[tuple[str, Path]]]:

@@ -72,15 +72,18 @@ def run(tasks: Sequence[Task], workers: int) -> int:
     return sum(count for count, _ in outcomes)
 
 
-def map_each(function: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
-    """``[function(item) for item in items]``, in up to ``workers`` processes.
+def map_each(function: Callable[[T], R], items: Sequence[T], workers: int) -> Iterator[R]:
+    """``function(item)`` for each item in order, in up to ``workers`` processes; each
+    result is given as soon as it and those before it are done, so the caller can use it
+    and let it go while the workers go on.
 
     Each item and each result travels between processes, pickled: keep them plain.
     """
     if not _parallel(workers, len(items)):
-        return [function(item) for item in items]
+        yield from (function(item) for item in items)
+        return
     with _pool(min(workers, len(items))) as pool:
-        return list(pool.map(function, items))
+        yield from pool.map(function, items)
 
 
 def _parallel(workers: int, tasks: int) -> bool:

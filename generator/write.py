@@ -112,10 +112,12 @@ class Staging:
         for path, content in job():
             target = self.path.joinpath(*safe_relative(path).parts)
             target.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                target.write_bytes(content)
-            else:
-                with target.open("wb") as handle:
+            # "x": every file is written once, and never through a link that
+            # :meth:`keep` made to the published site.
+            with target.open("xb") as handle:
+                if isinstance(content, bytes):
+                    handle.write(content)
+                else:
                     handle.writelines(content)
             count += 1
         return count

@@ -284,3 +284,18 @@ def test_validated_models_share_their_sets_of_given_fields(root: Root) -> None:
     assert beta.data.milestones[0].model_fields_set == {"title", "due", "done", "owner"}
     with pytest.raises(Exception, match="frozen"):
         alpha.data.notes[0].text = "changed"  # type: ignore[misc]
+
+
+def test_a_file_taken_from_the_published_site_is_never_written_through(tmp_path: Path) -> None:
+    """A kept file is a hard link to the published one: writing the same path again must
+    fail, not change the site that is still published."""
+    from generator import write
+
+    published = tmp_path / "site"
+    (published / "projects" / "a").mkdir(parents=True)
+    page = published / "projects" / "a" / "index.html"
+    page.write_bytes(b"published")
+    with pytest.raises(FileExistsError), write.staging(published) as site:
+        assert site.keep(published, ["projects/a/index.html"]) == 1
+        site.write([lambda: [("projects/a/index.html", b"overwritten")]])
+    assert page.read_bytes() == b"published"

@@ -250,8 +250,13 @@ def _gettext_callables(
     return gettext, ngettext
 
 
-_escape_inner: Callable[[str], str] = markupsafe._escape_inner  # type: ignore[attr-defined]
-"""The C function that does ``markupsafe.escape``'s work (``markupsafe._speedups``)."""
+def _escape_str(text: str) -> str:
+    return str(markupsafe.escape(text))
+
+
+_escape_inner: Callable[[str], str] = getattr(markupsafe, "_escape_inner", _escape_str)
+"""The C function that does ``markupsafe.escape``'s work (``markupsafe._speedups``); in a
+MarkupSafe without it, ``escape`` itself (slower, the same characters)."""
 
 
 def escape_text(value: Any) -> str:

@@ -65,3 +65,11 @@ def test_an_undefined_value_still_fails_the_page() -> None:
     template = render.environment(THEME, "en").from_string("<p>{{ missing }}</p>")
     with pytest.raises(jinja2.UndefinedError):
         template.render()
+
+
+@pytest.mark.parametrize("value", VALUES, ids=repr)
+def test_without_markupsafes_c_function_the_same_characters(
+    value: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(render, "_escape_inner", render._escape_str)
+    assert render.escape_text(value) == str(markupsafe.escape(value))

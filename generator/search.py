@@ -14,9 +14,10 @@ all happens in the staging folder before the swap, so a failed index build leave
 published site untouched. Result links keep their ``index.html``, so they also work
 from a sub-path and match the site's own links.
 
-A large portfolio gets several indexes (:func:`bundles`): ``pagefind/`` with the
-department pages and the first :data:`BUNDLE_PROJECTS` projects in id order,
-``pagefind-2/`` with the next, and so on; the search page merges them (Pagefind's
+A large portfolio gets several indexes (:func:`bundles`): one per :data:`BUNDLE_PROJECTS`
+projects, each project in the one a digest of its id names (:func:`groups`), ``pagefind/``
+with the department pages, then ``pagefind-2/`` and so on; the search page merges them
+(Pagefind's
 ``mergeIndex``), so one search covers every page. Pagefind's memory then stays bounded
 whatever the portfolio's size, and each index is kept in ``.cache/pagefind/`` under the
 root, named by a digest of its pages, the binary and these options: a build whose pages
@@ -75,7 +76,8 @@ class SearchPage(Common):
 
 def pages(portfolio: PortfolioStatus) -> list[Page]:
     """The search page, at the site's root."""
-    merge = [_folder(number) + "/" for number in range(2, _count(len(portfolio.projects)) + 1)]
+    ids = [status.project.id for status in portfolio.projects]
+    merge = [_folder(number) + "/" for number, _ in groups(ids)[1:]]
     page = SearchPage(**common(portfolio, SEARCH_PAGE, "search"), merge=merge)
     return [Page(SEARCH_PAGE, "search.html", page)]
 
@@ -125,25 +127,31 @@ class Bundle:
 
 
 def bundles(pages: list[Page]) -> list[Bundle]:
-    """The indexed pages in indexes: projects in id order, at most :data:`BUNDLE_PROJECTS`
-    to an index and as many in each as can be (250 projects make two indexes of 125, which
-    Pagefind builds side by side in about half the time of 200 and 50), and the department
-    pages in the first."""
-    projects = sorted(
-        (page.path for page in pages if page.template == "project.html"),
-        key=lambda path: path.split("/")[1],  # the project's id
-    )
+    """The indexed pages in indexes (see :func:`groups`), the department pages in the first."""
+    projects = {
+        page.path.split("/")[1]: page.path for page in pages if page.template == "project.html"
+    }
     departments = [page.path for page in pages if page.template == "department.html"]
-    size = -(-len(projects) // _count(len(projects))) or 1
-    groups = [projects[i : i + size] for i in range(0, len(projects), size)]
-    groups = groups or [[]]
-    groups[0] = groups[0] + departments
-    return [Bundle(_folder(number), tuple(group)) for number, group in enumerate(groups, 1)]
+    found = []
+    for number, group in groups(list(projects)):
+        paths = [projects[project_id] for project_id in group]
+        found.append(Bundle(_folder(number), tuple(paths + departments if number == 1 else paths)))
+    return found
 
 
-def _count(projects: int) -> int:
-    """How many indexes ``projects`` project pages make (see :func:`bundles`)."""
-    return max(1, -(-projects // BUNDLE_PROJECTS))
+def groups(project_ids: list[str]) -> list[tuple[int, list[str]]]:
+    """The projects of each index, by number: one index per :data:`BUNDLE_PROJECTS` projects
+    (rounded up), a project in the index that a digest of its id names, so that adding or
+    removing a project changes that index alone (while the count holds), and the indexes
+    are about even in size (250 projects: about 125 in each, built side by side in about
+    half the time of 200 and 50). An index left without projects is left out, but the first.
+    """
+    count = max(1, -(-len(project_ids) // BUNDLE_PROJECTS))
+    members: list[list[str]] = [[] for _ in range(count)]
+    for project_id in sorted(project_ids):
+        digest = hashlib.blake2b(project_id.encode(), digest_size=8).digest()
+        members[int.from_bytes(digest, "big") % count].append(project_id)
+    return [(n, group) for n, group in enumerate(members, 1) if group or n == 1]
 
 
 def _folder(number: int) -> str:

@@ -122,7 +122,7 @@ def test_pagefind_settings_from_the_environment_are_ignored(
 # --- several indexes, and the cache of built indexes ------------------------------------
 
 
-def test_projects_go_to_even_indexes_in_id_order_and_departments_to_the_first(
+def test_each_project_goes_to_one_index_and_departments_to_the_first(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from generator import context, pipeline, status
@@ -133,14 +133,38 @@ def test_projects_go_to_even_indexes_in_id_order_and_departments_to_the_first(
     pages = [p for p in context.build_pages(state) if search.indexed(p)]
     found = search.bundles(pages)
     ids = sorted(p.stem for p in (REPO / "projects").glob("*.yaml"))
-    assert [b.folder for b in found] == ["pagefind", "pagefind-2", "pagefind-3"]
+    assert [b.folder for b in found] == ["pagefind", "pagefind-2", "pagefind-3"], "9 / 4, up"
     projects = [[p.split("/")[1] for p in b.pages if p.startswith("projects/")] for b in found]
-    assert projects == [ids[0:3], ids[3:6], ids[6:9]], "at most 4 each, as even as can be"
+    assert sorted(p for group in projects for p in group) == ids, "each in one index"
+    assert projects == [group for _, group in search.groups(ids)]
     departments = [[p for p in b.pages if p.startswith("departments/")] for b in found]
     assert departments[0] == [f"departments/{d['id']}/index.html" for d in site_departments()]
     assert departments[1:] == [[], []]
     page = search.pages(state)[0]
     assert page.context["merge"] == ["pagefind-2/", "pagefind-3/"]  # type: ignore[typeddict-item]
+
+
+def test_adding_or_removing_a_project_changes_one_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "BUNDLE_PROJECTS", 200)
+    ids = [f"project-{n:04d}" for n in range(950)]
+    before = dict(search.groups(ids))
+    sizes = sorted(len(group) for group in before.values())
+    assert len(sizes) == 5 and sizes[0] > 160 and sizes[-1] < 220, "about even"
+    for changed in ([*ids, "a-new-one"], ids[:500] + ids[501:]):  # still five indexes
+        after = dict(search.groups(changed))
+        assert len([n for n in before if before[n] != after[n]]) == 1
+
+
+def test_an_index_left_without_projects_is_left_out_but_the_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(search, "BUNDLE_PROJECTS", 1)
+    ids = [f"p{n}" for n in range(12)]  # twelve indexes asked for, some left empty
+    found = search.groups(ids)
+    assert sorted(p for _, group in found for p in group) == sorted(ids)
+    assert found[0][0] == 1 and all(group for _, group in found[1:])
+    assert len(found) < 12, "these ids leave some of the twelve empty"
+    assert search.groups([]) == [(1, [])]
 
 
 def test_an_unchanged_index_is_copied_from_the_cache_and_an_edited_one_rebuilt(

@@ -17,10 +17,11 @@ from tests.browser.conftest import WatchedPage, serve_folder
 from tests.conftest import REPO
 
 SUB_PATH = "progress"
+IDS = sorted(p.stem for p in (REPO / "projects").glob("*.yaml"))
 # (word, the project whose page holds it): one project in each of the three indexes.
 FOUND_IN = [
-    ("一流本科", "first-class-majors"),  # pagefind/
-    ("研究生教育", "graduate-education-reform"),  # pagefind-2/
+    ("人才引进", "talent-recruitment"),  # pagefind/
+    ("一流本科", "first-class-majors"),  # pagefind-2/
     ("智慧校园", "smart-campus"),  # pagefind-3/
 ]
 
@@ -31,6 +32,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(search, "BUNDLE_PROJECTS", 3)
         pipeline.build_site(REPO, out, dt.date(2026, 11, 25), force=True)
+        where = {project: number for number, group in search.groups(IDS) for project in group}
+    assert [where[project] for _, project in FOUND_IN] == [1, 2, 3], "one word from each index"
     assert sorted(p.name for p in out.glob("pagefind*")) == ["pagefind", "pagefind-2", "pagefind-3"]
     with serve_folder(out.parent) as root:
         yield f"{root}{SUB_PATH}/"

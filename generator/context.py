@@ -199,14 +199,9 @@ def build_pages(portfolio: PortfolioStatus) -> list[Page]:
     return pages
 
 
-def markdown_texts(portfolio: PortfolioStatus) -> Iterator[str]:
-    """Every text the site renders from Markdown: summaries, milestone notes, notes."""
-    for status in portfolio.projects:
-        yield from project_markdown(status.project.data)
-
-
 def project_markdown(data: ProjectFile) -> Iterator[str]:
-    """The texts of one project that the site renders from Markdown."""
+    """The texts of one project that the site renders from Markdown: its summary, its
+    milestones' notes, its notes."""
     if data.summary:
         yield data.summary
     yield from (m.note for m in data.milestones if m.note)

@@ -129,8 +129,7 @@ def _build(
         lambda: render.static_files(theme),
         functools.partial(_prune_memo, memo, portfolio.used),
     ]
-    render.remember_markdown(portfolio.html)
-    render.prepare_markdown(context.markdown_texts(state), workers)
+    render.remember_markdown(portfolio.html)  # converted while loading, for every worker
     with write.staging(out) as site:
         count = site.keep(out, [path for files in kept.values() for path in files])
         fresh = [page for page in searched if _owner(page) not in kept]

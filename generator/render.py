@@ -15,7 +15,7 @@ import io
 import itertools
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,6 @@ from babel.support import NullTranslations, Translations
 from jinja2.compiler import CodeGenerator, Frame
 from markupsafe import Markup
 
-from generator import workers as worker_pool
 from generator.context import Page
 
 Output = tuple[str, bytes]
@@ -99,7 +98,10 @@ _rendered: dict[str, Markup] = {}
 
 
 def markdown_to_html(text: str) -> Markup:
-    """:func:`convert_markdown`, once per distinct text (see :func:`prepare_markdown`)."""
+    """:func:`convert_markdown`, once per distinct text. A note shows on its project's page,
+    its week's page and its project's feed, which different workers render: the build
+    converts every text while the files are loaded (:func:`remember_markdown`), and every
+    worker forked afterwards inherits the HTML instead of converting the note again."""
     found = _rendered.get(text)
     if found is None:
         if len(_rendered) >= MARKDOWN_CACHE_SIZE:
@@ -109,36 +111,12 @@ def markdown_to_html(text: str) -> Markup:
 
 
 def remember_markdown(converted: dict[str, str]) -> None:
-    """HTML converted elsewhere (by a worker, by an earlier build) by
-    :func:`convert_markdown`."""
+    """HTML converted elsewhere (by the worker that loaded the file, or by an earlier
+    build) by :func:`convert_markdown`."""
     _rendered.update(
         (text, html if isinstance(html, Markup) else Markup(html))
         for text, html in converted.items()
     )
-
-
-def prepare_markdown(texts: Iterable[str], workers: int) -> None:
-    """Render every text not yet converted, spread over ``workers`` processes.
-
-    A note shows on its project's page, its week's page and its project's feed, which
-    worker processes render; converted here first, every worker forked afterwards
-    inherits the HTML instead of converting the note again.
-    """
-    todo = sorted({text for text in texts if text not in _rendered})
-    if workers <= 1 or len(todo) < _PREPARE_CHUNK:
-        return
-    chunks = [todo[i : i + _PREPARE_CHUNK] for i in range(0, len(todo), _PREPARE_CHUNK)]
-    for chunk, converted in zip(
-        chunks, worker_pool.map_each(_convert_all, chunks, workers), strict=True
-    ):
-        _rendered.update(zip(chunk, converted, strict=True))
-
-
-_PREPARE_CHUNK = 512
-
-
-def _convert_all(texts: list[str]) -> list[Markup]:
-    return [convert_markdown(text) for text in texts]
 
 
 def convert_markdown(text: str) -> Markup:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import pipeline, render, search, workers
+from generator import context, pipeline, render, search, workers
 from tests.bench import synth
 from tests.conftest import REPO
 
@@ -175,16 +175,24 @@ def test_a_failure_while_pagefind_runs_leaves_nothing_behind(
     )
 
 
-def test_markdown_prepared_on_every_core_is_what_one_conversion_gives() -> None:
-    texts = [f"第{i}条 **进展** [链接](https://example.edu/{i}) <script>x</script>" for i in range(1200)]
-    texts += ["plain line", "**“引号”**后", "- a\n- b"] * 3
-    render._rendered.clear()
-    render.prepare_markdown(texts, 2)
-    assert set(render._rendered) == set(texts), "every distinct text converted ahead"
-    for text in set(texts):
-        assert render._rendered[text] == render.convert_markdown(text)
-        assert "<script" not in render._rendered[text]
-    render._rendered.clear()
+def test_markdown_converted_by_the_loading_workers_is_what_one_conversion_gives(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "root"
+    synth.write_portfolio(root, 24, milestones=2, notes=6, values=2)
+    notes = root / "projects" / "p0003.yaml"
+    notes.write_text(
+        notes.read_text(encoding="utf-8")
+        + "  - date: 2026-11-02\n    text: \"**“引号”**后 <script>x</script>\"\n",
+        encoding="utf-8",
+    )
+    portfolio = pipeline.load_portfolio(root, TODAY, workers=2, convert=pipeline._markdown)
+    texts = {t for p in portfolio.projects for t in context.project_markdown(p.data)}
+    assert set(portfolio.html) == texts, "every text converted while loading"
+    for text in texts:
+        assert portfolio.html[text] == render.convert_markdown(text)
+        assert "<script" not in portfolio.html[text]
+    assert "<strong>“引号”</strong>后" in "".join(portfolio.html.values())
 
 
 def test_a_page_takes_a_context_or_a_function_that_makes_it() -> None:

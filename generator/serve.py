@@ -48,6 +48,7 @@ import http.server
 import multiprocessing
 import multiprocessing.connection
 import os
+import signal
 import sys
 import threading
 import traceback
@@ -456,6 +457,9 @@ def _build_child(
     today: dt.date,
     theme: Path,
 ) -> None:
+    # Ctrl-C in a terminal reaches every process of the preview: the preview itself stops
+    # and ends this one, which must not report the interrupt as the build's outcome.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         outcome: object = pipeline.build_site(root, out, today, theme)
     except BaseException as exc:  # carried back to the preview, raised there

@@ -8,6 +8,7 @@ SIGINT, as Ctrl-C would. Every wait is bounded.
 from __future__ import annotations
 
 import http.client
+import os
 import queue
 import re
 import shutil
@@ -27,6 +28,7 @@ from typing import IO, Any
 import pytest
 
 from generator import pipeline, search, serve
+from tests.bench import synth
 from tests.conftest import REPO, TODAY, Root, RunResult
 
 Run = Callable[..., RunResult]
@@ -90,7 +92,8 @@ def wait_for(url: str, ok: Callable[[int, str], bool]) -> tuple[int, str]:
 class Server:
     """``progress-site serve`` running in a subprocess."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, session: bool = False) -> None:
+        """``session``: in a process group of its own, as a terminal starts a program."""
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -109,6 +112,7 @@ class Server:
             stderr=subprocess.PIPE,
             text=True,
             encoding="utf-8",
+            start_new_session=session,
         )
         self.out: list[str] = []
         self.err: list[str] = []
@@ -158,10 +162,14 @@ class Server:
             time.sleep(0.05)
         return now
 
-    def stop(self) -> tuple[int, str, str]:
-        """Ctrl-C; returns (exit code, stdout, stderr)."""
+    def stop(self, group: bool = False) -> tuple[int, str, str]:
+        """Ctrl-C (``group``: to every process of its group, as a terminal sends it);
+        returns (exit code, stdout, stderr)."""
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
+            if group:
+                os.killpg(self.proc.pid, signal.SIGINT)
+            else:
+                self.proc.send_signal(signal.SIGINT)
         try:
             code = self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
@@ -440,3 +448,43 @@ def test_a_large_portfolio_is_built_in_a_child_process_with_its_errors(
         assert "Project seven" in page.read_text(encoding="utf-8")
     finally:
         preview.close()
+
+
+def test_ctrl_c_in_a_terminal_during_a_child_build_stops_cleanly(tmp_path: Path) -> None:
+    """A terminal sends Ctrl-C to the whole group: the preview, the fork server, the build
+    child and its workers. The preview stops; nothing else reports the interrupt."""
+    root = tmp_path / "root"
+    synth.write_portfolio(root, pipeline.PARALLEL_FROM, notes=60)
+    server = Server(root, session=True)
+    try:
+        assert fetch(server.url)[0] == 200
+        edited = root / "projects" / "p0003.yaml"
+        edited.write_text(edited.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        deadline = time.monotonic() + START_SECONDS
+        while not list((root / ".cache").glob(".serve-site.building-*/projects")):
+            assert time.monotonic() < deadline, "the rebuild never started writing"
+            time.sleep(0.005)  # until the child is writing the new site
+    finally:
+        code, out, err = server.stop(group=True)
+    assert code == 0, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert out.splitlines()[-1] == "已停止"  # the synthetic site is in Chinese
+    deadline = time.monotonic() + 10
+    while alive := [p for p in processes_in_group(server.proc.pid)]:
+        assert time.monotonic() < deadline, f"left running: {alive}"
+        time.sleep(0.1)
+
+
+def processes_in_group(group: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+

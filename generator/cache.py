@@ -166,6 +166,12 @@ def file_digest(raw: bytes) -> str:
     return hashlib.blake2b(raw, digest_size=32).hexdigest()
 
 
+def owner(path: str) -> str | None:
+    """The project whose own folder (``projects/<id>/``) holds the site's file ``path``."""
+    parts = path.split("/")
+    return parts[1] if len(parts) == 3 and parts[0] == "projects" else None
+
+
 @dataclass(frozen=True)
 class Previous:
     """The record of the build now in the output folder, and that folder as it is now."""
@@ -182,9 +188,8 @@ class Previous:
         unchanged and whose files are still exactly as that build left them."""
         folders: dict[str, list[str]] = {}
         for path in self.record.files:
-            parts = path.split("/")
-            if len(parts) == 3 and parts[0] == "projects":
-                folders.setdefault(parts[1], []).append(path)
+            if (project_id := owner(path)) is not None:
+                folders.setdefault(project_id, []).append(path)
         kept: dict[str, list[str]] = {}
         for project_id, files in folders.items():
             if units.get(project_id) != self.record.units.get(project_id, ""):

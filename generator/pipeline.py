@@ -132,7 +132,7 @@ def _build(
     render.remember_markdown(portfolio.html)  # converted while loading, for every worker
     with write.staging(out) as site:
         count = site.keep(out, [path for files in kept.values() for path in files])
-        fresh = [page for page in searched if _owner(page) not in kept]
+        fresh = [page for page in searched if cache.owner(page.path) not in kept]
         count += site.write(render.page_jobs(fresh, theme, language), workers)
         # Pagefind indexes those pages while the other workers render the rest.
         indexes = search.bundles(searched)
@@ -143,12 +143,6 @@ def _build(
         root, out, build_key, len(state.projects), language, count, portfolio.warnings, units
     )
     return BuildResult(len(state.projects), today, language, count, portfolio.warnings)
-
-
-def _owner(page: context.Page) -> str | None:
-    """The project whose own folder holds this page (``projects/<id>/``), if any."""
-    parts = page.path.split("/")
-    return parts[1] if len(parts) == 3 and parts[0] == PROJECTS_DIR else None
 
 
 def _markdown(data: ProjectFile) -> dict[str, str]:

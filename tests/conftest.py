@@ -86,3 +86,26 @@ def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., RunResult]:
 def inodes(out: Path) -> dict[str, int]:
     """Every file's inode: a file written again gets a new one, a file kept keeps its own."""
     return {p.relative_to(out).as_posix(): p.stat().st_ino for p in out.rglob("*") if p.is_file()}
+
+
+ONE_PROJECT = """\
+title: 一流本科专业建设
+lead: academic-affairs
+due: 2026-12-01
+milestones:
+  - title: 年度总结
+    due: 2026-12-31
+notes:
+  - date: 2026-11-20
+    text: 完成**第一轮**评估。
+"""
+"""A valid project with one warning (see :func:`one_project_warning`)."""
+
+
+def one_project_warning(file: str) -> str:
+    """The warning :data:`ONE_PROJECT` gets, saved as ``file``."""
+    return (
+        f"{file}:6:10: warning: this milestone is due on 2026-12-31, "
+        "after the project's own due date 2026-12-01"
+    )
+

@@ -20,23 +20,13 @@ from pathlib import Path
 import pytest
 
 from generator import cache, pipeline, search
-from tests.conftest import Root, RunResult, inodes
+from tests.conftest import ONE_PROJECT, Root, RunResult, inodes, one_project_warning
 from tests.gitrepo import Repo
 
 Run = Callable[..., RunResult]
 TODAY = "2026-11-25"
 
-ALPHA = """\
-title: 一流本科专业建设
-lead: academic-affairs
-due: 2026-12-01
-milestones:
-  - title: 年度总结
-    due: 2026-12-31
-notes:
-  - date: 2026-11-20
-    text: 完成**第一轮**评估。
-"""
+ALPHA = ONE_PROJECT
 BETA = """\
 title: 人才引进
 lead: personnel
@@ -51,10 +41,7 @@ lead: science-tech
 milestones:
   - {title: 上线, due: 2026-10-01}
 """
-WARNING = (
-    "projects/alpha.yaml:6:10: warning: this milestone is due on 2026-12-31, "
-    "after the project's own due date 2026-12-01"
-)
+WARNING = one_project_warning("projects/alpha.yaml")
 
 
 @pytest.fixture(autouse=True)

@@ -14,31 +14,26 @@ from pathlib import Path
 import pytest
 
 from generator import search
-from tests.conftest import Root, RunResult
+from tests.conftest import ONE_PROJECT, Root, RunResult, one_project_warning
 from tests.conftest import inodes as stamps
 
 Run = Callable[..., RunResult]
 
-PROJECT = """\
-title: 一流本科专业建设
-lead: academic-affairs
-due: 2026-12-01
-milestones:
-  - title: 年度总结
-    due: 2026-12-31
-notes:
-  - date: 2026-11-20
-    text: 完成第一轮评估。
-"""
-WARNING = (
-    "projects/x.yaml:6:10: warning: this milestone is due on 2026-12-31, "
-    "after the project's own due date 2026-12-01"
-)
+PROJECT = ONE_PROJECT
+WARNING = one_project_warning("projects/x.yaml")
 
 
 @pytest.fixture(autouse=True)
 def no_search_index(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search, "build_index", lambda *args: None)
+
+
+def built_in_full_then_up_to_date(run: Run, root: Root, out: Path) -> None:
+    code, said, err = build(run, root, out)
+    assert code == 0, err
+    assert said.startswith("built ")
+    code, said, _ = build(run, root, out)
+    assert said.startswith("nothing changed since the last build")
 
 
 @pytest.fixture
@@ -141,11 +136,7 @@ def test_an_unreadable_record_only_means_a_full_build(
     records = list((root.path / ".cache" / "builds").iterdir())
     assert len(records) == 1
     records[0].write_bytes(b"not a pickle")
-    code, said, err = build(run, root, out)
-    assert code == 0, err
-    assert said.startswith("built ")
-    code, said, _ = build(run, root, out)
-    assert said.startswith("nothing changed since the last build")
+    built_in_full_then_up_to_date(run, root, out)
 
 
 def test_a_record_that_names_any_other_code_is_not_run(
@@ -204,11 +195,7 @@ def test_a_record_of_an_earlier_version_only_means_a_full_build(
     path.write_bytes(pickle.dumps(record))
     assert cache.previous(root.path, out) is None
     root.project("x", PROJECT.replace("第一轮", "第二轮"))
-    code, said, err = build(run, root, out)
-    assert code == 0, err
-    assert said.startswith("built ")
-    code, said, _ = build(run, root, out)
-    assert said.startswith("nothing changed since the last build")
+    built_in_full_then_up_to_date(run, root, out)
 
 
 def test_two_builds_into_one_folder_take_turns(

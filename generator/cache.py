@@ -128,38 +128,55 @@ def environment() -> str:
     return digest.add_tree("generator", GENERATOR).hexdigest()
 
 
-def key(root: Path, projects: Path, theme: Path, today: str, extra: list[str]) -> str:
-    """A digest of every input of a build (``extra``: git's HEAD, the Pagefind binary…)."""
-    digest = _Digest().add("environment", environment().encode()).add("today", today.encode())
-    for item in extra:
-        digest.add("extra", item.encode())
-    digest.add("site.yaml", _read(root / "site.yaml"))
-    return digest.add_tree("project", projects).add_tree("theme", theme).hexdigest()
+@dataclass(frozen=True)
+class Inputs:
+    """Digests of what a build reads, each file read once for every key made from them."""
+
+    shared: str
+    """The environment, the date and ``site.yaml``: what validating any project file reads
+    besides the file itself (the key of :class:`Memo`)."""
+    theme: str
+    files: dict[str, str]
+    """Every file under ``projects/``, by its path from the root → a digest of its bytes."""
+
+    def key(self, extra: list[str]) -> str:
+        """A digest of every input of a build (``extra``: git's HEAD, the Pagefind binary…)."""
+        digest = _Digest().add("shared", self.shared.encode()).add("theme", self.theme.encode())
+        for item in extra:
+            digest.add("extra", item.encode())
+        for path, file in sorted(self.files.items()):
+            digest.add("project " + path, file.encode())
+        return digest.hexdigest()
+
+    def unit_keys(self, digests: Mapping[str, str], histories: Mapping[str, str]) -> dict[str, str]:
+        """Project id → a key over everything its own files are made from: the project file
+        (``digests``, of its bytes), its milestones' history (``histories``, as text), and
+        what every page shares (``site.yaml``, the date, the theme, the generator)."""
+        shared = self.shared + self.theme
+        return {
+            project_id: _Digest()
+            .add("shared", shared.encode())
+            .add("id", project_id.encode())
+            .add("file", digest.encode())
+            .add("history", histories.get(project_id, "").encode())
+            .hexdigest()
+            for project_id, digest in digests.items()
+        }
 
 
-def unit_keys(
-    root: Path, theme: Path, today: str, digests: Mapping[str, str], histories: Mapping[str, str]
-) -> dict[str, str]:
-    """Project id → a key over everything its own files are made from: the project file
-    (``digests``, of its bytes), its milestones' history (``histories``, as text), and
-    what every page shares (``site.yaml``, the date, the theme, the generator)."""
+def inputs(root: Path, projects: Path, theme: Path, today: str) -> Inputs:
+    """Read and digest ``site.yaml``, every file of ``projects`` and of the theme, once."""
     shared = (
         _Digest()
         .add("environment", environment().encode())
         .add("today", today.encode())
         .add("site.yaml", _read(root / "site.yaml"))
-        .add_tree("theme", theme)
         .hexdigest()
     )
-    return {
-        project_id: _Digest()
-        .add("shared", shared.encode())
-        .add("id", project_id.encode())
-        .add("file", digest.encode())
-        .add("history", histories.get(project_id, "").encode())
-        .hexdigest()
-        for project_id, digest in digests.items()
+    files = {
+        path.relative_to(root).as_posix(): file_digest(_read(path)) for path in _files(projects)
     }
+    return Inputs(shared, _Digest().add_tree("theme", theme).hexdigest(), files)
 
 
 def file_digest(raw: bytes) -> str:
@@ -301,16 +318,11 @@ class Memo:
     then removes the entries it did not use (:meth:`prune`).
     """
 
-    def __init__(self, root: Path, today: str, read: bool = True) -> None:
+    def __init__(self, root: Path, shared: str, read: bool = True) -> None:
+        """``shared``: :attr:`Inputs.shared`, what validation reads besides the file."""
         self.folder = root / CACHE_DIR / PARSED
         self.read = read
-        self._shared = (
-            _Digest()
-            .add("environment", environment().encode())
-            .add("today", today.encode())
-            .add("site.yaml", _read(root / "site.yaml"))
-            .hexdigest()
-        )
+        self._shared = shared
 
     def key(self, file: str, digest: str) -> str:
         """The entry's name for ``file`` holding the bytes of that ``digest``."""

@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import os
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,30 +89,23 @@ def _build(
 ) -> BuildResult:
     """The stages, in order, with the output folder to this build alone."""
     # Unchanged inputs and an untouched output folder: the site there is this build's.
-    build_key = cache.key(
-        root,
-        root / PROJECTS_DIR,
-        theme,
-        today.isoformat(),
-        [history.head(root), search.fingerprint()],
-    )
+    inputs = cache.inputs(root, root / PROJECTS_DIR, theme, today.isoformat())
+    build_key = inputs.key([history.head(root), search.fingerprint()])
     previous = None if force else cache.previous(root, out)
     if previous is not None and previous.is_build(build_key):
         record = previous.record
         return BuildResult(
             record.projects, today, record.language, record.count, record.warnings, True
         )
-    memo = cache.Memo(root, today.isoformat(), read=not force)
+    memo = cache.Memo(root, inputs.shared, read=not force)
     if not workers:
         workers = worker_pool.available() if project_count(root) >= PARALLEL_FROM else 1
-    portfolio = load_portfolio(root, today, memo, workers, _markdown)
+    portfolio = load_portfolio(root, today, memo, workers, _markdown, inputs.files)
     # History: each milestone's baseline and re-plans from git (2 git processes in all).
     slips = history.slips(root, portfolio.projects, portfolio.site.timezone, today)
     state = status.portfolio_status(portfolio.site, portfolio.projects, today, slips)
     # A project whose file, history and shared inputs are unchanged keeps its own files.
-    units = cache.unit_keys(
-        root, theme, today.isoformat(), portfolio.digests, history.by_project(slips)
-    )
+    units = inputs.unit_keys(portfolio.digests, history.by_project(slips))
     kept = previous.reusable(units) if previous is not None else {}
     pages = context.build_pages(state) + search.pages(state)
     pages += [p for view in views.ALL for p in view.pages(state)]
@@ -168,6 +161,7 @@ def load_portfolio(
     memo: cache.Memo | None = None,
     workers: int = 1,
     convert: Convert | None = None,
+    known: Mapping[str, str] | None = None,
 ) -> Portfolio:
     """Stages 1 and 2 for every file; raises :class:`BuildError` with every problem found.
 
@@ -175,6 +169,8 @@ def load_portfolio(
     same ``site.yaml``, date and generator) is read back from it instead; the others are
     parsed and validated in up to ``workers`` processes, which also ``convert`` each
     valid project's Markdown and leave the result in the memo for the next build.
+    ``known``: the digests of the files' bytes, when the build has them already
+    (:attr:`cache.Inputs.files`): a file kept in the memo is then not read again.
     """
     site_doc = _read(root, root / SITE_FILE)
     site, problems = validate_site(site_doc)
@@ -185,20 +181,21 @@ def load_portfolio(
     todo: list[tuple[str, Path]] = []
     for project_id, path in project_files:
         file = _relative(root, path)
-        raw = _read_raw(root, file, path)
-        if isinstance(raw, Diagnostic):
-            problems.append(raw)
+        unreadable = _unreadable(root, file, path)
+        if unreadable is not None:
+            problems.append(unreadable)
             continue
-        digest = cache.file_digest(raw)
-        key = memo.key(file, digest) if memo is not None else ""
-        kept = memo.get(key) if memo is not None and site is not None else None
-        if kept is not None:
+        if site is None:  # only what the file itself says is wrong
+            problems += _read(root, path).diagnostics
+            continue
+        digest = (known or {}).get(file) if memo is not None else None
+        key = memo.key(file, digest) if memo is not None and digest is not None else ""
+        kept = memo.get(key) if memo is not None and key else None
+        if kept is not None and digest is not None:
             loaded[project_id] = Loaded(digest, key, kept, kept.diagnostics)
-        elif site is None:  # only what the file itself says is wrong
-            problems += load_bytes(raw, file).diagnostics
         else:
             todo.append((project_id, path))
-    if site is not None and todo:
+    if site is not None and todo:  # read, parsed and validated: in workers if there are many
         load = functools.partial(_load_batch, root, site, today, memo, convert)
         for batch in worker_pool.map_each(load, _batches(todo, workers), workers):
             loaded.update((project_id, found.unpickled()) for project_id, found in batch.items())
@@ -322,6 +319,18 @@ def _read(root: Path, path: Path) -> Document:
 
 def _read_raw(root: Path, file: str, path: Path) -> bytes | Diagnostic:
     """The file's bytes, or why they cannot be read (a link may lead within ``root`` only)."""
+    unreadable = _unreadable(root, file, path)
+    if unreadable is not None:
+        return unreadable
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        return make(file, 1, 1, "read_failed", reason=exc.strerror or str(exc))
+
+
+def _unreadable(root: Path, file: str, path: Path) -> Diagnostic | None:
+    """Why the file may not be read, if it may not: missing, not a file, or a link that
+    leads outside ``root``."""
     if not path.exists() and not path.is_symlink():
         return make(file, 1, 1, "file_missing", what=file)
     if path.is_symlink():
@@ -330,10 +339,7 @@ def _read_raw(root: Path, file: str, path: Path) -> bytes | Diagnostic:
             return make(file, 1, 1, "symlink_outside")
     if not path.is_file():
         return make(file, 1, 1, "not_a_file")
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        return make(file, 1, 1, "read_failed", reason=exc.strerror or str(exc))
+    return None
 
 
 def _failed(file: str, diagnostic: Diagnostic) -> Document:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from generator import cache, pipeline, search
-from tests.conftest import ONE_PROJECT, Root, RunResult, inodes, one_project_warning
+from tests.conftest import ONE_PROJECT, REPO, Root, RunResult, inodes, one_project_warning
 from tests.gitrepo import Repo
 
 Run = Callable[..., RunResult]
@@ -197,9 +197,16 @@ def test_unchanged_files_are_read_back_validated_with_their_warnings(
         return real(doc, project_id, site, today)
 
     monkeypatch.setattr(pipeline, "validate_project", counting)
+    read: list[str] = []
+    real_read = pipeline._read_raw
+    monkeypatch.setattr(
+        pipeline, "_read_raw", lambda root, file, path: read.append(file) or real_read(root, file, path)
+    )
     root.project("beta", BETA.replace("12 人", "15 人"))
     _, _, err = build(run, root.path, out)
     assert validated == ["beta"], "only the edited file is parsed again"
+    projects_read = [file for file in read if file.startswith("projects/")]
+    assert projects_read == ["projects/beta.yaml"], "a kept file is not even read by the load"
     assert err.splitlines() == [WARNING], "a kept file's warnings are still reported"
     assert len(parsed(root.path)) == 3, "the entry of beta's old bytes is removed"
     validated.clear()
@@ -248,14 +255,16 @@ def test_an_error_in_an_edited_file_is_reported_with_its_position(
 
 
 def test_unit_keys_follow_each_input() -> None:
-    root = Path(__file__).resolve().parent.parent
-    theme = pipeline.THEME
-    base = cache.unit_keys(root, theme, TODAY, {"a": "1", "b": "2"}, {"a": "h"})
-    assert base == cache.unit_keys(root, theme, TODAY, {"a": "1", "b": "2"}, {"a": "h"})
-    assert cache.unit_keys(root, theme, TODAY, {"a": "1", "b": "3"}, {"a": "h"})["a"] == base["a"]
-    assert cache.unit_keys(root, theme, TODAY, {"a": "9", "b": "2"}, {"a": "h"})["a"] != base["a"]
-    assert cache.unit_keys(root, theme, TODAY, {"a": "1", "b": "2"}, {"a": "g"})["a"] != base["a"]
-    assert cache.unit_keys(root, theme, "2026-11-26", {"a": "1"}, {"a": "h"})["a"] != base["a"]
+    def keys(today: str, digests: dict[str, str], histories: dict[str, str]) -> dict[str, str]:
+        inputs = cache.inputs(REPO, REPO / "projects", pipeline.THEME, today)
+        return inputs.unit_keys(digests, histories)
+
+    base = keys(TODAY, {"a": "1", "b": "2"}, {"a": "h"})
+    assert base == keys(TODAY, {"a": "1", "b": "2"}, {"a": "h"})
+    assert keys(TODAY, {"a": "1", "b": "3"}, {"a": "h"})["a"] == base["a"]
+    assert keys(TODAY, {"a": "9", "b": "2"}, {"a": "h"})["a"] != base["a"]
+    assert keys(TODAY, {"a": "1", "b": "2"}, {"a": "g"})["a"] != base["a"]
+    assert keys("2026-11-26", {"a": "1"}, {"a": "h"})["a"] != base["a"]
 
 
 def test_validated_models_share_their_sets_of_given_fields(root: Root) -> None:

@@ -98,8 +98,7 @@ def _build(
             record.projects, today, record.language, record.count, record.warnings, True
         )
     memo = cache.Memo(root, inputs.shared, read=not force)
-    if not workers:
-        workers = worker_pool.available() if project_count(root) >= PARALLEL_FROM else 1
+    workers = workers or default_workers(root)
     portfolio = load_portfolio(root, today, memo, workers, _markdown, inputs.files)
     # History: each milestone's baseline and re-plans from git (2 git processes in all).
     slips = history.slips(root, portfolio.projects, portfolio.site.timezone, today)
@@ -150,9 +149,24 @@ def _prune_memo(memo: cache.Memo, used: set[str]) -> list[write.Output]:
     return []
 
 
-def check(root: Path, today: dt.date) -> tuple[status.PortfolioStatus, list[Diagnostic]]:
-    portfolio = load_portfolio(root, today)
+def check(
+    root: Path, today: dt.date, workers: int | None = None
+) -> tuple[status.PortfolioStatus, list[Diagnostic]]:
+    """The stages up to the status, nothing rendered. Files are validated as a build
+    validates them (on every core for a large portfolio) and kept in the same memo, so
+    the build that usually follows a check (CI checks a pull request, then builds it)
+    parses none of them again."""
+    inputs = cache.inputs(root, root / PROJECTS_DIR, THEME, today.isoformat())
+    memo = cache.Memo(root, inputs.shared)
+    workers = workers or default_workers(root)
+    portfolio = load_portfolio(root, today, memo, workers, _markdown, inputs.files)
+    memo.prune(portfolio.used)
     return status.portfolio_status(portfolio.site, portfolio.projects, today), portfolio.warnings
+
+
+def default_workers(root: Path) -> int:
+    """Every core for a portfolio of :data:`PARALLEL_FROM` projects or more, else one."""
+    return worker_pool.available() if project_count(root) >= PARALLEL_FROM else 1
 
 
 def load_portfolio(

@@ -180,23 +180,31 @@ def parsed(root: Path) -> list[Path]:
     return sorted((root / ".cache" / "parsed").iterdir())
 
 
+@pytest.fixture
+def validated(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ids of the project files validated (rather than read back from the memo)."""
+    found: list[str] = []
+    real = pipeline.validate_project
+
+    def counting(doc, project_id, site, today):  # type: ignore[no-untyped-def]
+        found.append(project_id)
+        return real(doc, project_id, site, today)
+
+    monkeypatch.setattr(pipeline, "validate_project", counting)
+    return found
+
+
 def test_unchanged_files_are_read_back_validated_with_their_warnings(
     root: Root,
     site: tuple[Path, dict[str, int]],
     run: Run,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    validated: list[str],
 ) -> None:
     out, _ = site
     assert len(parsed(root.path)) == 3
-    validated: list[str] = []
-    real = pipeline.validate_project
-
-    def counting(doc, project_id, site, today):  # type: ignore[no-untyped-def]
-        validated.append(project_id)
-        return real(doc, project_id, site, today)
-
-    monkeypatch.setattr(pipeline, "validate_project", counting)
+    validated.clear()
     read: list[str] = []
     real_read = pipeline._read_raw
     monkeypatch.setattr(
@@ -212,6 +220,28 @@ def test_unchanged_files_are_read_back_validated_with_their_warnings(
     validated.clear()
     assert matches_a_build_from_nothing(run, root.path, out, tmp_path)
     assert sorted(validated) == ["alpha", "beta", "gamma"], "--force reads nothing kept"
+
+
+def test_a_check_leaves_the_files_validated_for_the_build(
+    root: Root, run: Run, tmp_path: Path, validated: list[str]
+) -> None:
+    root.project("alpha", ALPHA)
+    root.project("beta", BETA)
+    checked = run("check", "--root", root.path, "--today", TODAY)
+    assert checked[0] == 0, checked[2]
+    assert sorted(validated) == ["alpha", "beta"]
+    assert run("check", "--root", root.path, "--today", TODAY) == checked, "same report"
+    validated.clear()
+    out = tmp_path / "site"
+    _, _, err = build(run, root.path, out)
+    assert validated == [], "CI checks a pull request, then builds it: parsed once"
+    assert err.splitlines() == [WARNING]
+    root.project("beta", BETA.replace("12 人", "15 人"))
+    assert run("check", "--root", root.path, "--today", TODAY)[0] == 0
+    assert len(parsed(root.path)) == 2, "the entry of beta's old bytes is removed"
+    build(run, root.path, out)
+    assert validated == ["beta"]
+    assert matches_a_build_from_nothing(run, root.path, out, tmp_path)
 
 
 def test_a_kept_validation_is_data_never_code(

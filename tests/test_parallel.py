@@ -287,3 +287,25 @@ def test_files_validated_by_workers_report_the_same_errors_at_the_same_places(
     assert found[1] == found[2]
     assert ("projects/p0007.yaml", 7, 6, "impossible_date") in found[2]
     assert ("projects/p0023.yaml", 1, 8, "yaml_unclosed_list") in found[2]
+
+
+def test_a_check_of_a_large_portfolio_validates_on_every_core(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "root"
+    synth.write_portfolio(root, 30, milestones=3, notes=4, values=3)
+    serial, serial_warnings = pipeline.check(root, TODAY, workers=1)
+    shutil.rmtree(root / ".cache")
+    monkeypatch.setattr(workers, "available", lambda: 2)
+    calls: list[tuple[int, int]] = []
+    real_map = workers.map_each
+
+    def counting_map(function, items, count):  # type: ignore[no-untyped-def]
+        calls.append((len(items), count))
+        return real_map(function, items, count)
+
+    monkeypatch.setattr(workers, "map_each", counting_map)
+    state, warnings = pipeline.check(root, TODAY)
+    assert len(calls) == 1 and calls[0][0] > 1 and calls[0][1] == 2, "batches for two workers"
+    assert warnings == serial_warnings
+    assert state == serial

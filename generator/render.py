@@ -15,13 +15,14 @@ import io
 import itertools
 import json
 import re
+import string
+import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import cmarkgfm
 import jinja2
-import markdown
 import markupsafe
 import nh3
 from babel.dates import format_date
@@ -130,15 +131,65 @@ def convert_markdown(text: str) -> Markup:
     """
     if _PLAIN.match(text):
         return Markup("<p>" + html.escape(text, quote=False) + "</p>\n")
+    marked = _cjk_emphasis(text)
     rendered = cmarkgfm.markdown_to_html_with_extensions(
-        text, options=_CMARK_RAW, extensions=_GFM_EXTENSIONS
+        marked, options=_CMARK_RAW, extensions=_GFM_EXTENSIONS
     )
-    if ("**" in rendered or "__" in rendered) and "<code>" not in rendered:
-        # CommonMark will not close **“引号”**后 (punctuation inside, a CJK letter outside);
-        # Python-Markdown's looser rules do what the author meant.
-        rendered = markdown.markdown(text, extensions=["sane_lists", "tables"])
+    if marked is not text:
+        rendered = rendered.replace(_MARK, "").replace(_MARK_IN_URL, "")
     rendered = _HEADING.sub(lambda m: f"<{m.group(1)}h{int(m.group(2)) + 2}>", rendered)
     return Markup(_CLEANER.clean(rendered))
+
+
+_MARK = "\ue000"
+"""A private-use character, which no report holds, set beside a run of ``*`` by
+:func:`_cjk_emphasis` and removed from the HTML."""
+_MARK_IN_URL = "%EE%80%80"
+""":data:`_MARK` as cmark writes it in a link's address."""
+_STARS = re.compile(r"\*+")
+
+
+def _cjk_emphasis(text: str) -> str:
+    """``text`` with a :data:`_MARK` between a run of ``*`` and the punctuation beside it
+    when a CJK letter is on the run's other side: ``完成**“双一流”**建设``.
+
+    CommonMark was written for languages with spaces between words: a run with punctuation
+    on one side and a letter on the other may not open (``成**“``) or close (``”**建``), so
+    GitHub shows the stars. With the mark in between, the punctuation is no longer beside
+    the run and the bold is what the author meant; everything else cmark does (links,
+    strikethrough, tables) is unchanged. English text (a letter beside the run is ASCII)
+    keeps CommonMark's rules, and so does ``_`` (never emphasis inside a word).
+    Returns ``text`` itself when nothing is marked.
+    """
+    if "*" not in text or _MARK in text or _MARK_IN_URL in text.upper():
+        return text
+    pieces: list[str] = []
+    done = 0
+    for run in _STARS.finditer(text):
+        start, end = run.span()
+        before = text[start - 1] if start else ""
+        after = text[end] if end < len(text) else ""
+        if before == "\\":  # an escaped star, not a run
+            continue
+        if _cjk_letter(before) and _punctuation(after):
+            pieces += [text[done:end], _MARK]
+            done = end
+        elif _punctuation(before) and _cjk_letter(after):
+            pieces += [text[done:start], _MARK]
+            done = start
+    if not pieces:
+        return text
+    return "".join(pieces) + text[done:]
+
+
+def _punctuation(char: str) -> bool:
+    """Punctuation as CommonMark's flanking rules count it (ASCII's, and Unicode's P*)."""
+    return bool(char) and (char in string.punctuation or unicodedata.category(char)[0] == "P")
+
+
+def _cjk_letter(char: str) -> bool:
+    """A character beyond ASCII that is neither a space nor punctuation: 中, か, 한…"""
+    return char > "\x7f" and not char.isspace() and not _punctuation(char)
 
 
 # --- the theme's words and dates ---------------------------------------------------------

@@ -158,24 +158,26 @@ def _cjk_emphasis(text: str) -> str:
     GitHub shows the stars. With the mark in between, the punctuation is no longer beside
     the run and the bold is what the author meant; everything else cmark does (links,
     strikethrough, tables) is unchanged. English text (a letter beside the run is ASCII)
-    keeps CommonMark's rules, and so does ``_`` (never emphasis inside a word).
-    Returns ``text`` itself when nothing is marked.
+    keeps CommonMark's rules, and so does ``_`` (never emphasis inside a word); so does a
+    run with no other run on the side it would pair with. Returns ``text`` itself when
+    nothing is marked.
     """
     if "*" not in text or _MARK in text or _MARK_IN_URL in text.upper():
         return text
     pieces: list[str] = []
     done = 0
-    for run in _STARS.finditer(text):
-        start, end = run.span()
+    runs = [run.span() for run in _STARS.finditer(text)]
+    for number, (start, end) in enumerate(runs):
         before = text[start - 1] if start else ""
         after = text[end] if end < len(text) else ""
         if before == "\\":  # an escaped star, not a run
             continue
-        if _cjk_letter(before) and _punctuation(after):
-            pieces += [text[done:end], _MARK]
+        # Only a run that has another to pair with: a stray star keeps CommonMark's reading.
+        if _cjk_letter(before) and _punctuation(after) and number + 1 < len(runs):
+            pieces += [text[done:end], _MARK]  # it may now open
             done = end
-        elif _punctuation(before) and _cjk_letter(after):
-            pieces += [text[done:start], _MARK]
+        elif _punctuation(before) and _cjk_letter(after) and number > 0:
+            pieces += [text[done:start], _MARK]  # it may now close
             done = start
     if not pieces:
         return text

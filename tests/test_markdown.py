@@ -26,6 +26,7 @@ from generator.render import convert_markdown
         ('a**"b"**c', '<p>a**"b"**c</p>\n'),
         ("中__“重点”__后", "<p>中__“重点”__后</p>\n"),
         ("中\\*“未加粗”*后", "<p>中*“未加粗”*后</p>\n"),
+        ("。**中”，文*）", "<p>。*<em>中”，文</em>）</p>\n"),  # no pair to make: as cmark reads it
     ],
 )
 def test_emphasis_beside_cjk_punctuation_is_what_the_author_meant(text: str, html: str) -> None:

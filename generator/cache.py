@@ -164,8 +164,9 @@ class Inputs:
         }
 
 
-def inputs(root: Path, projects: Path, theme: Path, today: str) -> Inputs:
-    """Read and digest ``site.yaml``, every file of ``projects`` and of the theme, once."""
+def inputs(root: Path, projects: Path, theme: Path | None, today: str) -> Inputs:
+    """Read and digest ``site.yaml``, every file of ``projects`` and of the theme (when
+    there is one to render with), once."""
     shared = (
         _Digest()
         .add("environment", environment().encode())
@@ -176,7 +177,8 @@ def inputs(root: Path, projects: Path, theme: Path, today: str) -> Inputs:
     files = {
         path.relative_to(root).as_posix(): file_digest(_read(path)) for path in _files(projects)
     }
-    return Inputs(shared, _Digest().add_tree("theme", theme).hexdigest(), files)
+    theme_digest = _Digest().add_tree("theme", theme).hexdigest() if theme is not None else ""
+    return Inputs(shared, theme_digest, files)
 
 
 def file_digest(raw: bytes) -> str:

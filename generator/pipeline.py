@@ -97,9 +97,8 @@ def _build(
         return BuildResult(
             record.projects, today, record.language, record.count, record.warnings, True
         )
-    memo = cache.Memo(root, inputs.shared, read=not force)
     workers = workers or default_workers(root)
-    portfolio = load_portfolio(root, today, memo, workers, _markdown, inputs.files)
+    portfolio, memo = _load(root, today, inputs, workers, force)
     # History: each milestone's baseline and re-plans from git (2 git processes in all).
     slips = history.slips(root, portfolio.projects, portfolio.site.timezone, today)
     state = status.portfolio_status(portfolio.site, portfolio.projects, today, slips)
@@ -156,12 +155,20 @@ def check(
     validates them (on every core for a large portfolio) and kept in the same memo, so
     the build that usually follows a check (CI checks a pull request, then builds it)
     parses none of them again."""
-    inputs = cache.inputs(root, root / PROJECTS_DIR, THEME, today.isoformat())
-    memo = cache.Memo(root, inputs.shared)
-    workers = workers or default_workers(root)
-    portfolio = load_portfolio(root, today, memo, workers, _markdown, inputs.files)
+    inputs = cache.inputs(root, root / PROJECTS_DIR, None, today.isoformat())
+    portfolio, memo = _load(root, today, inputs, workers or default_workers(root))
     memo.prune(portfolio.used)
     return status.portfolio_status(portfolio.site, portfolio.projects, today), portfolio.warnings
+
+
+def _load(
+    root: Path, today: dt.date, inputs: cache.Inputs, workers: int, force: bool = False
+) -> tuple[Portfolio, cache.Memo]:
+    """Stages 1 and 2 as ``build`` and ``check`` run them: in up to ``workers`` processes,
+    a file kept in the memo by an earlier run read back (unless ``force``), the others
+    validated, converted and kept there."""
+    memo = cache.Memo(root, inputs.shared, read=not force)
+    return load_portfolio(root, today, memo, workers, _markdown, inputs.files), memo
 
 
 def default_workers(root: Path) -> int:

@@ -162,7 +162,7 @@ def _cjk_emphasis(text: str) -> str:
     run with no other run on the side it would pair with. Returns ``text`` itself when
     nothing is marked.
     """
-    if "*" not in text or _MARK in text or _MARK_IN_URL in text.upper():
+    if "*" not in text or _MARK in text or _MARK_IN_URL in text:
         return text
     pieces: list[str] = []
     done = 0

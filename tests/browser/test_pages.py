@@ -220,6 +220,14 @@ PRINTED = """() => {
           asof: shown(asof) ? asof.textContent.trim() : null};
 }"""
 
+SQUEEZED = """() => [...document.querySelectorAll('tbody th[scope=row]')]
+  .filter((th) => th.getClientRects().length > 0)
+  .filter((th) => th.getBoundingClientRect().width < 6 * parseFloat(getComputedStyle(th).fontSize))
+  .map((th) => th.textContent.trim().slice(0, 20))"""
+"""Row headings narrower than six characters (a table squeezed to fit a phone)."""
+SHEET_WIDTH = 688
+"""An A4 sheet's width inside the print margins (210 mm less two margins of 14 mm), in CSS pixels."""
+
 
 @pytest.mark.parametrize("size", list(VIEWPORTS))
 def test_every_page_kind(size: str, site: Path, visit: Callable[..., Visit]) -> None:
@@ -235,6 +243,8 @@ def test_every_page_kind(size: str, site: Path, visit: Callable[..., Visit]) -> 
             width = v.page.evaluate("document.documentElement.scrollWidth")
             if width > 375:
                 problems.append(f"{path}: scrolls sideways on a phone ({width}px > 375px)")
+            if squeezed := v.page.evaluate(SQUEEZED):
+                problems.append(f"{path}: row headings squeezed on a phone: {squeezed[:3]}")
         v.page.screenshot(path=artifact(f"page-{size}-{kind}"), full_page=True)
         if size == "desktop":
             v.page.emulate_media(media="print")
@@ -246,6 +256,27 @@ def test_every_page_kind(size: str, site: Path, visit: Callable[..., Visit]) -> 
                 problems.append(f"{path}: no 'as of' date in print ({printed['asof']!r})")
     problems += v.problems
     assert not problems, f"{size}, kinds {sorted(kinds)}:\n" + "\n".join(problems)
+
+
+def test_every_page_kind_prints_within_the_sheet(site: Path, visit: Callable[..., Visit]) -> None:
+    """Printed on A4, no page runs off the sheet's right edge; the ledger, a dozen columns
+    wide, asks for a landscape sheet."""
+    v = visit(viewport={"width": SHEET_WIDTH, "height": 1000})
+    v.page.emulate_media(media="print")
+    wide = []
+    for path in page_kinds(site).values():
+        v.page.goto(v.base_url + path, wait_until="load")  # search hides its form in print
+        width = v.page.evaluate("document.documentElement.scrollWidth")
+        if width > SHEET_WIDTH:
+            wide.append(f"{path}: {width}px")
+    assert not wide, f"wider than an A4 sheet ({SHEET_WIDTH}px) in print:\n" + "\n".join(wide)
+    for path, landscape in (("ledger.html", True), ("index.html", False)):
+        v.open(path)
+        pdf = v.page.pdf(prefer_css_page_size=True)
+        box = re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
+        assert box, path
+        assert (float(box[1]) > float(box[2])) == landscape, (path, box[0])
+    assert not v.problems
 
 
 # --- search ---------------------------------------------------------------------------

@@ -226,6 +226,10 @@ class _Composer:
             line, col = last_line, 1
         if _tab_at(self.text, line, col):
             return make(self.file, line, col, "yaml_tab")
+        slip = _full_width_slip(self.text, line)
+        if slip is not None:
+            slip_line, slip_col, slip_code, key = slip
+            return make(self.file, slip_line, slip_col, slip_code, key=key)
         bracket = _BRACKET_TEXT.search(_line_text(self.text, line))
         if bracket:
             return make(self.file, line, bracket.start(1) + 1, "yaml_bracket_text")
@@ -278,6 +282,60 @@ def _plain_problem(problem: str) -> str | None:
 def _mark(event: Any) -> tuple[int, int]:
     mark = event.start_mark
     return (mark.line + 1, mark.column + 1)
+
+
+_FULL_WIDTH_COLON = re.compile(r"^[ ]*(?:-[ ]+)?([^\s:#：\[\]{}\"'][^:#：]*?)[ ]*：")
+"""``title：一流专业``: a key followed by the full-width colon a Chinese keyboard types."""
+_ODD_SPACE = re.compile(r"^[ ]*(?:-[ ]*)?([\u3000\u00a0])|^[ ]*(?:-[ ]+)?[^\s:#]+:([\u3000\u00a0])")
+"""A full-width (U+3000) or no-break (U+00A0) space indenting a line or after a key's colon."""
+
+
+def _full_width_slip(text: str, line: int) -> tuple[int, int, str, str] | None:
+    """Where a syntax error at ``line`` comes from a full-width colon or space, as typed with
+    a Chinese keyboard on, in that line or the one before (libyaml may notice it a line
+    late): (line, column, message code, the key before the colon). Blamed only if the file,
+    with that one character made an ordinary colon or space, reads past ``line``."""
+    lines = text.splitlines(keepends=True)
+    for number in (line, line - 1):
+        if not 1 <= number <= len(lines):
+            continue
+        here = lines[number - 1]
+        odd = _ODD_SPACE.match(here)
+        colon = full_width_key(here)
+        if odd:
+            col = (odd.start(1) if odd.group(1) else odd.start(2)) + 1
+            found = (number, col, "yaml_full_width_space", "")
+            mended = [" ", "  "]  # a full-width space looks two columns wide
+        elif colon:
+            col = colon[1]
+            found = (number, col, "yaml_full_width_colon", colon[0])
+            mended = [": "]
+        else:
+            continue
+        for mend in mended:
+            fixed = here[: col - 1] + mend + here[col:]
+            if _reads_past("".join([*lines[: number - 1], fixed, *lines[number:]]), line):
+                return found
+    return None
+
+
+def _reads_past(text: str, line: int) -> bool:
+    """Whether libyaml reads ``text`` beyond ``line`` without a syntax error."""
+    try:
+        for _ in yaml.parse(text, Loader=yaml.CSafeLoader):
+            pass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        return mark is not None and mark.line + 1 > line
+    except yaml.YAMLError:
+        return False
+    return True
+
+
+def full_width_key(line: str) -> tuple[str, int] | None:
+    """For ``title：一流专业`` (a key and a full-width colon): the key and the colon's column."""
+    match = _FULL_WIDTH_COLON.match(line)
+    return (match.group(1), match.end()) if match else None
 
 
 _TAB_INDENT = re.compile(r"^ *\t")

@@ -93,6 +93,17 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "a key on this line has no colon after it; write 'key: value'",
         "本行的键后面缺少冒号；请写成“键: 值”",
     ),
+    "yaml_full_width_colon": (
+        "'{key}' is followed by a full-width colon '：'; after a key YAML needs an ordinary "
+        "colon and a space, as in '{key}: …' (switch the keyboard to English punctuation)",
+        "“{key}”后面是全角冒号“：”；键后面必须用半角冒号加空格，例如“{key}: …”"
+        "（请把输入法切换到英文标点）",
+    ),
+    "yaml_full_width_space": (
+        "a full-width space (or a no-break space) is used here; YAML indents, and separates "
+        "a key's colon from its value, with ordinary spaces only",
+        "这里用了全角空格（或不间断空格）；YAML 的缩进以及键的冒号与值之间只能用半角空格",
+    ),
     "yaml_tab": (
         "a tab character is used for indentation; YAML allows only spaces",
         "缩进中使用了制表符（Tab）；YAML 只允许用空格缩进",

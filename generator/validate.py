@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from generator.diagnostics import Diagnostic, errors_only, make, suggest
-from generator.loader import Document, Path
+from generator.loader import Document, Path, full_width_key
 from generator.models import (
     ID_PATTERN,
     Indicator,
@@ -142,6 +142,8 @@ _EMPTY_TYPES = {"string_too_short", "too_short"}
 _NUMBER_TYPES = {"int_parsing", "int_from_float", "float_parsing", "int_type", "float_type"}
 _RANGES = {"due_soon_days": (0, 366), "stale_after_days": (1, 366)}
 _MAPPING_TYPES = {"model_type", "dict_type", "model_attributes_type"}
+_ODD_SPACES = "\u3000\u00a0"
+_ODD_SPACE = re.compile(f"[{_ODD_SPACES}]")
 
 
 def _from_pydantic(error: Any, model: type[BaseModel], doc: Document) -> Diagnostic:
@@ -154,6 +156,9 @@ def _from_pydantic(error: Any, model: type[BaseModel], doc: Document) -> Diagnos
     if kind == "extra_forbidden":
         allowed = sorted(_fields_at(model, loc[:-1]))
         line, col = doc.positions.of_key(loc)
+        odd = _ODD_SPACE.search(key)
+        if odd and key.strip(_ODD_SPACES) in allowed:  # "\u3000\u3000due": indented full-width
+            return make(doc.file, line, col + odd.start(), "yaml_full_width_space")
         return make(
             doc.file,
             line,
@@ -171,6 +176,9 @@ def _from_pydantic(error: Any, model: type[BaseModel], doc: Document) -> Diagnos
     if kind in _EMPTY_TYPES:
         return make(doc.file, line, col, "empty_value", key=key)
     if kind in _MAPPING_TYPES:
+        slip = full_width_key(value) if isinstance(value, str) else None
+        if slip:  # "- title：评估" reads as text
+            return make(doc.file, line, col + slip[1] - 1, "yaml_full_width_colon", key=slip[0])
         return make(doc.file, line, col, "expected_mapping", key=key, found=kind_of(value))
     if kind == "list_type":
         return make(doc.file, line, col, "expected_list", key=key, found=kind_of(value))

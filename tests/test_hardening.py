@@ -84,6 +84,68 @@ def test_yaml_syntax(run: Run, root: Root, text: str, expected: str) -> None:
     assert errors(run, root) == [expected]
 
 
+COLON = (
+    "'{key}' is followed by a full-width colon '：'; after a key YAML needs an ordinary colon "
+    "and a space, as in '{key}: …' (switch the keyboard to English punctuation)"
+)
+SPACE = (
+    "a full-width space (or a no-break space) is used here; YAML indents, and separates a "
+    "key's colon from its value, with ordinary spaces only"
+)
+MILESTONE = "title: 项目\nlead: academic-affairs\nmilestones:\n"
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("title：项目\nlead: academic-affairs\n", "1:6: " + COLON.format(key="title")),
+        ("title: 项目\nlead: academic-affairs\nstatus：paused\n", "3:7: " + COLON.format(key="status")),
+        (MILESTONE + "  - title：评估\n    due: 2026-12-01\n", "4:10: " + COLON.format(key="title")),
+        (MILESTONE + "  - title：评估\n", "4:10: " + COLON.format(key="title")),
+        (MILESTONE + "\u3000- title: 评估\n    due: 2026-12-01\n", "4:1: " + SPACE),
+        (  # "\u3000\u3000due" reads as a key of the project: its milestone lacks its due
+            MILESTONE + "  - title: 评估\n\u3000\u3000due: 2026-12-01\n",
+            "4:5: the required key 'due' is missing here",
+            "5:1: " + SPACE,
+        ),
+        ("title:\u3000项目\nlead: academic-affairs\n", "1:7: " + SPACE),
+        ("title:\u00a0项目\nlead: academic-affairs\n", "1:7: " + SPACE),
+    ],
+    ids=["colon", "colon-last-line", "colon-in-item", "colon-lone-item", "space-indent",
+         "space-indent-key", "space-after-colon", "no-break-space"],
+)
+def test_full_width_colon_or_space_typed_with_a_chinese_keyboard(
+    run: Run, root: Root, case: tuple[str, ...]
+) -> None:
+    text, *expected = case
+    root.project("p", text)
+    assert errors(run, root) == ["projects/p.yaml:" + line for line in expected]
+
+
+def test_full_width_colons_and_spaces_in_text_are_text(run: Run, root: Root) -> None:
+    root.project(
+        "p",
+        "title: 项目：一期\nlead: academic-affairs\nnotes:\n  - date: 2026-11-20\n"
+        "    text: |\n      \u3000\u3000第一段：完成。\n",
+    )
+    code, _out, err = run("check", "--root", root.path, "--today", "2026-11-25")
+    assert code == 0, err
+
+
+def test_a_full_width_colon_near_another_mistake_is_not_blamed(run: Run, root: Root) -> None:
+    """The colon-space inside the note's third line is the mistake, not 说明：."""
+    root.project(
+        "p",
+        "title: 项目\nlead: academic-affairs\nnotes:\n  - date: 2026-11-20\n"
+        "    text: 完成评估\n      说明：见附件\n      注意: 某事\n",
+    )
+    assert errors(run, root) == [
+        "projects/p.yaml:7:9: this line is not lined up with the lines around it; keys of the "
+        "same block must start in the same column, and text containing ': ' must be put in "
+        "quotes"
+    ]
+
+
 # --- implicit typing: text stays the text written ------------------------------------------
 
 

@@ -138,6 +138,21 @@ DepartmentRef = Annotated[
 Status = Literal["active", "paused", "done", "cancelled"]
 NoteKind = Literal["progress", "problem", "next", "decision"]
 Language = Literal["zh-CN", "en"]
+CHOICE_NAMES = {
+    **dict.fromkeys(("进行中", "正常推进", "推进中"), "active"),
+    **dict.fromkeys(("暂停", "已暂停"), "paused"),
+    **dict.fromkeys(("完成", "已完成"), "done"),
+    **dict.fromkeys(("取消", "已取消"), "cancelled"),
+    **dict.fromkeys(("进展", "进度"), "progress"),
+    **dict.fromkeys(("问题", "存在问题"), "problem"),
+    **dict.fromkeys(("下一步", "下一步措施", "计划"), "next"),
+    **dict.fromkeys(("决定", "决策", "决定事项"), "decision"),
+    **dict.fromkeys(("中文", "简体中文", "汉语"), "zh-CN"),
+    **dict.fromkeys(("英文", "英语"), "en"),
+}
+"""The Chinese a staff member may write for a choice (a ``status``, a note's ``kind``, the
+site's ``language``; the site's own words among them) → the value meant: an error then
+says which value to write."""
 
 
 class _Strict(BaseModel):

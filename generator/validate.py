@@ -18,6 +18,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from generator.diagnostics import Diagnostic, errors_only, make, suggest
 from generator.loader import Document, Path, full_width_key
 from generator.models import (
+    CHOICE_NAMES,
     ID_PATTERN,
     Indicator,
     Milestone,
@@ -146,6 +147,12 @@ _ODD_SPACES = "\u3000\u00a0"
 _ODD_SPACE = re.compile(f"[{_ODD_SPACES}]")
 
 
+def _choice_meant(written: str, allowed: list[str]) -> str:
+    """The allowed value ``written`` probably means: ``问题`` → problem, ``pasued`` → paused."""
+    named = CHOICE_NAMES.get(written.strip())
+    return named if named in allowed else suggest(written, allowed) or ""
+
+
 def _from_pydantic(error: Any, model: type[BaseModel], doc: Document) -> Diagnostic:
     loc: Path = tuple(error["loc"])
     kind: str = error["type"]
@@ -199,7 +206,7 @@ def _from_pydantic(error: Any, model: type[BaseModel], doc: Document) -> Diagnos
             "bad_choice",
             key=key,
             value=shown,
-            hint=suggest(shown, allowed) or "",
+            hint=_choice_meant(shown, allowed),
             allowed=allowed,
         )
     if kind in {

@@ -392,6 +392,32 @@ def test_unknown_status_with_suggestion(run: Run, root: Root) -> None:
     ]
 
 
+def test_a_choice_written_in_chinese_names_the_value_meant(run: Run, root: Root) -> None:
+    root.project(
+        "x",
+        """\
+        title: 一流本科专业建设
+        lead: academic-affairs
+        status: 暂停
+        notes:
+          - date: 2026-11-20
+            kind: 存在问题
+            text: 经费未到位
+          - date: 2026-11-21
+            kind: 挂起
+            text: 待定
+        """,
+    )
+    assert problems(run, root) == [
+        "projects/x.yaml:3:9: '暂停' is not allowed for 'status' (did you mean 'paused'?); "
+        "use one of: active, paused, done, cancelled",
+        "projects/x.yaml:6:11: '存在问题' is not allowed for 'kind' (did you mean 'problem'?); "
+        "use one of: progress, problem, next, decision",
+        "projects/x.yaml:9:11: '挂起' is not allowed for 'kind'; "
+        "use one of: progress, problem, next, decision",
+    ]
+
+
 @pytest.mark.parametrize(("weight", "shown"), [("0", "0"), ("-1", "-1"), ("-0.5", "-0.5")])
 def test_weight_must_be_positive(run: Run, root: Root, weight: str, shown: str) -> None:
     root.project(

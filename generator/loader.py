@@ -226,9 +226,11 @@ class _Composer:
             line, col = last_line, 1
         if _tab_at(self.text, line, col):
             return make(self.file, line, col, "yaml_tab")
-        slip = _full_width_slip(self.text, line)
+        slip = _typing_slip(self.text, line)
         if slip is not None:
             slip_line, slip_col, slip_code, key = slip
+            if not key:
+                return make(self.file, slip_line, slip_col, slip_code)
             return make(self.file, slip_line, slip_col, slip_code, key=key)
         bracket = _BRACKET_TEXT.search(_line_text(self.text, line))
         if bracket:
@@ -288,31 +290,34 @@ _FULL_WIDTH_COLON = re.compile(r"^[ ]*(?:-[ ]+)?([^\s:#：\[\]{}\"'][^:#：]*?)[
 """``title：一流专业``: a key followed by the full-width colon a Chinese keyboard types."""
 _ODD_SPACE = re.compile(r"^[ ]*(?:-[ ]*)?([\u3000\u00a0])|^[ ]*(?:-[ ]+)?[^\s:#]+:([\u3000\u00a0])")
 """A full-width (U+3000) or no-break (U+00A0) space indenting a line or after a key's colon."""
+_NO_SPACE = re.compile(r"^[ ]*(?:-[ ]+)?([A-Za-z_][\w-]*):(?=[^\s:/#])")
+"""``title:一流专业``: a key whose colon has no space after it (so YAML reads it as text)."""
 
 
-def _full_width_slip(text: str, line: int) -> tuple[int, int, str, str] | None:
-    """Where a syntax error at ``line`` comes from a full-width colon or space, as typed with
-    a Chinese keyboard on, in that line or the one before (libyaml may notice it a line
-    late): (line, column, message code, the key before the colon). Blamed only if the file,
-    with that one character made an ordinary colon or space, reads past ``line``."""
+def _typing_slip(text: str, line: int) -> tuple[int, int, str, str] | None:
+    """Where a syntax error at ``line`` comes from a slip of typing in that line or the one
+    before (libyaml may notice it a line late): a full-width colon or space, as a Chinese
+    keyboard types them, or a key's colon with no space after it. Returns (line, column,
+    message code, the key), blaming the slip only if the file, with that one character
+    mended, reads past ``line``."""
     lines = text.splitlines(keepends=True)
     for number in (line, line - 1):
         if not 1 <= number <= len(lines):
             continue
         here = lines[number - 1]
         odd = _ODD_SPACE.match(here)
-        colon = full_width_key(here)
+        key = slipped_key(here)
         if odd:
             col = (odd.start(1) if odd.group(1) else odd.start(2)) + 1
             found = (number, col, "yaml_full_width_space", "")
-            mended = [" ", "  "]  # a full-width space looks two columns wide
-        elif colon:
-            col = colon[1]
-            found = (number, col, "yaml_full_width_colon", colon[0])
-            mended = [": "]
+            mends = [" ", "  "]  # a full-width space looks two columns wide
+        elif key:
+            col, code, name = key
+            found = (number, col, code, name)
+            mends = [": "]
         else:
             continue
-        for mend in mended:
+        for mend in mends:
             fixed = here[: col - 1] + mend + here[col:]
             if _reads_past("".join([*lines[: number - 1], fixed, *lines[number:]]), line):
                 return found
@@ -332,10 +337,14 @@ def _reads_past(text: str, line: int) -> bool:
     return True
 
 
-def full_width_key(line: str) -> tuple[str, int] | None:
-    """For ``title：一流专业`` (a key and a full-width colon): the key and the colon's column."""
-    match = _FULL_WIDTH_COLON.match(line)
-    return (match.group(1), match.end()) if match else None
+def slipped_key(text: str) -> tuple[int, str, str] | None:
+    """For text that reads as a key mistyped (``title：评估``, ``title:评估``): the column of
+    its colon, the message code and the key."""
+    colon = _FULL_WIDTH_COLON.match(text)
+    if colon:
+        return colon.end(), "yaml_full_width_colon", colon.group(1)
+    bare = _NO_SPACE.match(text)
+    return (bare.end(), "yaml_colon_space", bare.group(1)) if bare else None
 
 
 _TAB_INDENT = re.compile(r"^ *\t")

@@ -99,6 +99,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "“{key}”后面是全角冒号“：”；键后面必须用半角冒号加空格，例如“{key}: …”"
         "（请把输入法切换到英文标点）",
     ),
+    "yaml_colon_space": (
+        "the colon after '{key}' needs a space after it, as in '{key}: …'",
+        "“{key}”后面的冒号之后要有一个空格，例如“{key}: …”",
+    ),
     "yaml_full_width_space": (
         "a full-width space (or a no-break space) is used here; YAML indents, and separates "
         "a key's colon from its value, with ordinary spaces only",

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from generator.diagnostics import Diagnostic, errors_only, make, suggest
-from generator.loader import Document, Path, full_width_key
+from generator.loader import Document, Path, slipped_key
 from generator.models import (
     CHOICE_NAMES,
     ID_PATTERN,
@@ -183,9 +183,9 @@ def _from_pydantic(error: Any, model: type[BaseModel], doc: Document) -> Diagnos
     if kind in _EMPTY_TYPES:
         return make(doc.file, line, col, "empty_value", key=key)
     if kind in _MAPPING_TYPES:
-        slip = full_width_key(value) if isinstance(value, str) else None
+        slip = slipped_key(value) if isinstance(value, str) else None
         if slip:  # "- title：评估" reads as text
-            return make(doc.file, line, col + slip[1] - 1, "yaml_full_width_colon", key=slip[0])
+            return make(doc.file, line, col + slip[0] - 1, slip[1], key=slip[2])
         return make(doc.file, line, col, "expected_mapping", key=key, found=kind_of(value))
     if kind == "list_type":
         return make(doc.file, line, col, "expected_list", key=key, found=kind_of(value))

@@ -92,6 +92,7 @@ SPACE = (
     "a full-width space (or a no-break space) is used here; YAML indents, and separates a "
     "key's colon from its value, with ordinary spaces only"
 )
+BARE = "the colon after '{key}' needs a space after it, as in '{key}: …'"
 MILESTONE = "title: 项目\nlead: academic-affairs\nmilestones:\n"
 
 
@@ -110,9 +111,13 @@ MILESTONE = "title: 项目\nlead: academic-affairs\nmilestones:\n"
         ),
         ("title:\u3000项目\nlead: academic-affairs\n", "1:7: " + SPACE),
         ("title:\u00a0项目\nlead: academic-affairs\n", "1:7: " + SPACE),
+        ("title:项目\nlead: academic-affairs\n", "1:6: " + BARE.format(key="title")),
+        ("title: 项目\nlead:academic-affairs\nstatus: active\n", "2:5: " + BARE.format(key="lead")),
+        (MILESTONE + "  - title:评估\n", "4:10: " + BARE.format(key="title")),
     ],
     ids=["colon", "colon-last-line", "colon-in-item", "colon-lone-item", "space-indent",
-         "space-indent-key", "space-after-colon", "no-break-space"],
+         "space-indent-key", "space-after-colon", "no-break-space", "no-space",
+         "no-space-line-2", "no-space-lone-item"],
 )
 def test_full_width_colon_or_space_typed_with_a_chinese_keyboard(
     run: Run, root: Root, case: tuple[str, ...]
@@ -125,8 +130,9 @@ def test_full_width_colon_or_space_typed_with_a_chinese_keyboard(
 def test_full_width_colons_and_spaces_in_text_are_text(run: Run, root: Root) -> None:
     root.project(
         "p",
-        "title: 项目：一期\nlead: academic-affairs\nnotes:\n  - date: 2026-11-20\n"
-        "    text: |\n      \u3000\u3000第一段：完成。\n",
+        "title: 项目：一期\nlead: academic-affairs\ncontact: 12:30\nnotes:\n"
+        "  - date: 2026-11-20\n    text: |\n      \u3000\u3000第一段：完成。\n"
+        "      https://example.edu.cn/a:b\n",
     )
     code, _out, err = run("check", "--root", root.path, "--today", "2026-11-25")
     assert code == 0, err

@@ -231,6 +231,18 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "use a department id or name listed there",
         "部门“{value}”未在 site.yaml 中登记{hint}；请使用那里列出的部门编号或名称",
     ),
+    "departments_in_one": (
+        "'{value}' is several departments written as one; give each its own line "
+        "('- name') or write them as [a, b] with ordinary commas",
+        "“{value}”把几个部门写成了一个；请每个部门单独一行（“- 部门”），"
+        "或写成 [a, b] 并用英文逗号分隔",
+    ),
+    "one_department": (
+        "'{value}' is several departments; '{key}' takes one (list the others under the "
+        "project's 'departments:', one '- name' line each)",
+        "“{value}”是几个部门；“{key}”只能填一个部门（其余部门请写在项目的“departments:”下，"
+        "每个一行“- 部门”）",
+    ),
     "duplicate_department": (
         "the department '{value}' is listed more than once for this project",
         "部门“{value}”在本项目中重复出现",

@@ -303,8 +303,17 @@ def _unknown_departments(doc: Document, registry: Registry) -> list[Diagnostic]:
 
 def _unknown_department(doc: Document, path: Path, ref: str, registry: Registry) -> Diagnostic:
     line, col = doc.positions.of_value(path)
+    parts = [part.strip() for part in _SEPARATORS.split(ref)]
+    if len(parts) > 1 and any(registry.resolve(part) for part in parts if part):
+        # "人事处，教务处": several departments written as one
+        if path[0] == "departments":
+            return make(doc.file, line, col, "departments_in_one", value=ref)
+        return make(doc.file, line, col, "one_department", value=ref, key=path[-1])
     hint = registry.nearest(ref) or ""
     return make(doc.file, line, col, "unknown_department", value=ref, hint=hint)
+
+
+_SEPARATORS = re.compile("[,，、;；/\uff0f]")
 
 
 def _resolve_departments(

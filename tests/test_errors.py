@@ -500,6 +500,27 @@ def test_scalars_load_as_the_text_written(run: Run, root: Root, tmp_path: Path) 
 # --- departments ------------------------------------------------------------------------
 
 
+def test_several_departments_written_as_one(run: Run, root: Root) -> None:
+    root.project(
+        "x",
+        """\
+        title: 一流本科专业建设
+        lead: 教务处、人事处
+        departments: [人事处，科技处]
+        milestones:
+          - {title: 评估, due: 2026-12-01, owner: 科技处，后勤处}
+        """,
+    )
+    assert problems(run, root) == [
+        "projects/x.yaml:2:7: '教务处、人事处' is several departments; 'lead' takes one (list "
+        "the others under the project's 'departments:', one '- name' line each)",
+        "projects/x.yaml:3:15: '人事处，科技处' is several departments written as one; give "
+        "each its own line ('- name') or write them as [a, b] with ordinary commas",
+        "projects/x.yaml:5:41: '科技处，后勤处' is several departments; 'owner' takes one (list "
+        "the others under the project's 'departments:', one '- name' line each)",
+    ]
+
+
 def test_unknown_department_with_suggestion(run: Run, root: Root) -> None:
     root.project(
         "x",

@@ -288,8 +288,13 @@ def _mark(event: Any) -> tuple[int, int]:
 
 _FULL_WIDTH_COLON = re.compile(r"^[ ]*(?:-[ ]+)?([^\s:#：\[\]{}\"'][^:#：]*?)[ ]*：")
 """``title：一流专业``: a key followed by the full-width colon a Chinese keyboard types."""
-_ODD_SPACE = re.compile(r"^[ ]*(?:-[ ]*)?([\u3000\u00a0])|^[ ]*(?:-[ ]+)?[^\s:#]+:([\u3000\u00a0])")
-"""A full-width (U+3000) or no-break (U+00A0) space indenting a line or after a key's colon."""
+ODD_SPACES = "\u3000\u00a0"
+"""The full-width space a Chinese keyboard types, and the no-break space pasted from a web page:
+text to YAML, never indentation."""
+_ODD_SPACE = re.compile(
+    f"^[ ]*(?:-[ ]*)?([{ODD_SPACES}])|^[ ]*(?:-[ ]+)?[^\\s:#]+:([{ODD_SPACES}])"
+)
+"""An odd space (:data:`ODD_SPACES`) indenting a line or after a key's colon."""
 _NO_SPACE = re.compile(r"^[ ]*(?:-[ ]+)?([A-Za-z_][\w-]*):(?=[^\s:/#])")
 """``title:一流专业``: a key whose colon has no space after it (so YAML reads it as text)."""
 

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from generator.diagnostics import Diagnostic, errors_only, make, suggest
-from generator.loader import Document, Path, slipped_key
+from generator.loader import ODD_SPACES, Document, Path, slipped_key
 from generator.models import (
     CHOICE_NAMES,
     ID_PATTERN,
@@ -143,8 +143,7 @@ _EMPTY_TYPES = {"string_too_short", "too_short"}
 _NUMBER_TYPES = {"int_parsing", "int_from_float", "float_parsing", "int_type", "float_type"}
 _RANGES = {"due_soon_days": (0, 366), "stale_after_days": (1, 366)}
 _MAPPING_TYPES = {"model_type", "dict_type", "model_attributes_type"}
-_ODD_SPACES = "\u3000\u00a0"
-_ODD_SPACE = re.compile(f"[{_ODD_SPACES}]")
+_ODD_SPACE = re.compile(f"[{ODD_SPACES}]")
 
 
 def _choice_meant(written: str, allowed: list[str]) -> str:
@@ -164,7 +163,7 @@ def _from_pydantic(error: Any, model: type[BaseModel], doc: Document) -> Diagnos
         allowed = sorted(_fields_at(model, loc[:-1]))
         line, col = doc.positions.of_key(loc)
         odd = _ODD_SPACE.search(key)
-        if odd and key.strip(_ODD_SPACES) in allowed:  # "\u3000\u3000due": indented full-width
+        if odd and key.strip(ODD_SPACES) in allowed:  # "\u3000\u3000due": indented full-width
             return make(doc.file, line, col + odd.start(), "yaml_full_width_space")
         return make(
             doc.file,

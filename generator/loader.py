@@ -232,6 +232,9 @@ class _Composer:
             if not key:
                 return make(self.file, slip_line, slip_col, slip_code)
             return make(self.file, slip_line, slip_col, slip_code, key=key)
+        markdown = _markdown_start(self.text, line)
+        if markdown is not None:
+            return make(self.file, line, markdown[0], "yaml_markdown_start", start=markdown[1])
         bracket = _BRACKET_TEXT.search(_line_text(self.text, line))
         if bracket:
             return make(self.file, line, bracket.start(1) + 1, "yaml_bracket_text")
@@ -327,6 +330,28 @@ def _typing_slip(text: str, line: int) -> tuple[int, int, str, str] | None:
             if _reads_past("".join([*lines[: number - 1], fixed, *lines[number:]]), line):
                 return found
     return None
+
+
+_MARKDOWN_START = re.compile(r"^[ ]*(?:-[ ]+)?[^\s:#][^:#]*?:[ ]+(\*+|-(?=[ ])|>)")
+"""``text: **重点**…``, ``text: - 第一项``, ``text: > 引用``: a value that starts the way
+Markdown's bold, list or quote does, which YAML reads as an alias, a list or a block."""
+
+
+def _markdown_start(text: str, line: int) -> tuple[int, str] | None:
+    """Where the value on ``line`` starts like Markdown that YAML cannot read as text: the
+    column and the characters it starts with. Only if the file, with that value made plain
+    text, reads past ``line``."""
+    lines = text.splitlines(keepends=True)
+    if not 1 <= line <= len(lines):
+        return None
+    here = lines[line - 1]
+    start = _MARKDOWN_START.match(here)
+    if start is None:
+        return None
+    plain = here[: start.start(1)] + "x\n"
+    if not _reads_past("".join([*lines[: line - 1], plain, *lines[line:]]), line):
+        return None
+    return start.start(1) + 1, start.group(1)
 
 
 def _reads_past(text: str, line: int) -> bool:

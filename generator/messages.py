@@ -84,6 +84,13 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "the block opened here with {{ is not closed with }} (or an entry lacks a comma)",
         "此处以 {{ 开始的内容没有用 }} 结束（或各项之间缺少逗号）",
     ),
+    "yaml_markdown_start": (
+        "text that starts with '{start}' (Markdown's bold, list or quote) is read as YAML "
+        "syntax; write it as a block: '|' after the colon, then the text on the lines below, "
+        "indented",
+        "以“{start}”开头的文字（Markdown 的加粗、列表或引用）会被当成 YAML 语法；"
+        "请写成文本块：冒号后写“|”，文字另起一行并缩进",
+    ),
     "yaml_bad_start": (
         "a value cannot start with this character (such as %, @ or `); put the whole value "
         "in quotes",

@@ -127,6 +127,31 @@ def test_full_width_colon_or_space_typed_with_a_chinese_keyboard(
     assert errors(run, root) == ["projects/p.yaml:" + line for line in expected]
 
 
+MARKDOWN_START = (
+    "text that starts with '{start}' (Markdown's bold, list or quote) is read as YAML syntax; "
+    "write it as a block: '|' after the colon, then the text on the lines below, indented"
+)
+NOTE = "title: 项目\nlead: academic-affairs\nnotes:\n  - date: 2026-11-20\n    text: "
+
+
+@pytest.mark.parametrize(
+    ("value", "start"),
+    [("**重点**：完成评估", "**"), ("*重点*完成", "*"), ("- 第一项", "-"), ("> 会议纪要", ">")],
+    ids=["bold", "italic", "list", "quote"],
+)
+def test_a_note_that_starts_with_markdown_says_to_write_a_block(
+    run: Run, root: Root, value: str, start: str
+) -> None:
+    root.project("p", NOTE + value + "\n")
+    assert errors(run, root) == ["projects/p.yaml:5:11: " + MARKDOWN_START.format(start=start)]
+
+
+def test_markdown_in_a_block_is_text(run: Run, root: Root) -> None:
+    root.project("p", NOTE + "|\n      **重点**：完成评估\n      - 第一项\n      > 纪要\n")
+    code, _out, err = run("check", "--root", root.path, "--today", "2026-11-25")
+    assert code == 0, err
+
+
 def test_full_width_colons_and_spaces_in_text_are_text(run: Run, root: Root) -> None:
     root.project(
         "p",

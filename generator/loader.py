@@ -238,6 +238,9 @@ class _Composer:
         bracket = _BRACKET_TEXT.search(_line_text(self.text, line))
         if bracket:
             return make(self.file, line, bracket.start(1) + 1, "yaml_bracket_text")
+        closed = _text_after_closing(self.text, line)
+        if closed is not None:
+            return make(self.file, line, closed[0], "yaml_after_closing", close=closed[1])
         code = _plain_problem(problem)
         if code:
             return make(self.file, line, col, code)
@@ -352,6 +355,30 @@ def _markdown_start(text: str, line: int) -> tuple[int, str] | None:
     if not _reads_past("".join([*lines[: line - 1], plain, *lines[line:]]), line):
         return None
     return start.start(1) + 1, start.group(1)
+
+
+_AFTER_CLOSING = re.compile(
+    r"""^[ ]*(?:-[ ]+)?[^\s:#'"][^:#]*?:[ ]+"""
+    r"""("[^"\\]*(?:\\.[^"\\]*)*"|'[^']*(?:''[^']*)*'|\[[^\[\]]*\]|\{[^{}]*\})[ ]*(?=[^\s#])"""
+)
+"""``title: "一流" 专业``, ``title: 'it's'``, ``tags: [a, b]]``: text after a value closed."""
+
+
+def _text_after_closing(text: str, line: int) -> tuple[int, str] | None:
+    """Where text follows a value's closing quote or bracket on ``line``: the column of
+    that text and the closing character. Only if the file, without that text, reads past
+    ``line``."""
+    lines = text.splitlines(keepends=True)
+    if not 1 <= line <= len(lines):
+        return None
+    here = lines[line - 1]
+    closed = _AFTER_CLOSING.match(here)
+    if closed is None:
+        return None
+    cut = here[: closed.end(1)] + "\n"
+    if not _reads_past("".join([*lines[: line - 1], cut, *lines[line:]]), line):
+        return None
+    return closed.end() + 1, closed.group(1)[-1]
 
 
 def _reads_past(text: str, line: int) -> bool:

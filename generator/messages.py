@@ -97,8 +97,18 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "值不能以这个字符开头（例如 %、@ 或 `）；请给整个值加上引号",
     ),
     "yaml_no_colon": (
-        "a key on this line has no colon after it; write 'key: value'",
-        "本行的键后面缺少冒号；请写成“键: 值”",
+        "this line has no colon after its first word: if it goes on with the text above, "
+        "indent it further than that text's key (or write the text as a block with '|'); "
+        "if it starts a key, write 'key: value'",
+        "本行第一个词后面没有冒号：如果它是上一行文字的延续，请让它比那段文字的键缩进得更多"
+        "（或用“|”写成文本块）；如果它是一个键，请写成“键: 值”",
+    ),
+    "yaml_after_closing": (
+        "the value ends at the closing {close}, but more text follows on this line; put the "
+        "whole value in quotes (double quotes if it holds an apostrophe), or remove the extra "
+        "text",
+        "值在“{close}”处已经结束，但本行后面还有文字；请给整个值加上引号"
+        "（文字中有单引号时用双引号），或删去多余的文字",
     ),
     "yaml_full_width_colon": (
         "'{key}' is followed by a full-width colon '：'; after a key YAML needs an ordinary "

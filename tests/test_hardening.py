@@ -146,6 +146,37 @@ def test_a_note_that_starts_with_markdown_says_to_write_a_block(
     assert errors(run, root) == ["projects/p.yaml:5:11: " + MARKDOWN_START.format(start=start)]
 
 
+AFTER_CLOSING = (
+    "the value ends at the closing {close}, but more text follows on this line; put the whole "
+    "value in quotes (double quotes if it holds an apostrophe), or remove the extra text"
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ('title: "一流" 专业', "1:13: " + AFTER_CLOSING.format(close='"')),
+        ("title: 'it's'", "1:12: " + AFTER_CLOSING.format(close="'")),
+        ("title: [一流, 专业]]", "1:16: " + AFTER_CLOSING.format(close="]")),
+    ],
+    ids=["double-quote", "apostrophe", "bracket"],
+)
+def test_text_after_a_closing_quote_or_bracket(
+    run: Run, root: Root, line: str, expected: str
+) -> None:
+    root.project("p", line + "\nlead: academic-affairs\n")
+    assert errors(run, root) == ["projects/p.yaml:" + expected]
+
+
+def test_a_line_of_text_that_is_not_indented_says_how_to_go_on(run: Run, root: Root) -> None:
+    root.project("p", "title: 项目\nlead: academic-affairs\nsummary: 第一行\n第二行\n")
+    assert errors(run, root) == [
+        "projects/p.yaml:4:1: this line has no colon after its first word: if it goes on with "
+        "the text above, indent it further than that text's key (or write the text as a block "
+        "with '|'); if it starts a key, write 'key: value'"
+    ]
+
+
 def test_markdown_in_a_block_is_text(run: Run, root: Root) -> None:
     root.project("p", NOTE + "|\n      **重点**：完成评估\n      - 第一项\n      > 纪要\n")
     code, _out, err = run("check", "--root", root.path, "--today", "2026-11-25")

@@ -16,6 +16,7 @@ the same path pydantic reports as an error's ``loc``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -329,8 +330,7 @@ def _typing_slip(text: str, line: int) -> tuple[int, int, str, str] | None:
         else:
             continue
         for mend in mends:
-            fixed = here[: col - 1] + mend + here[col:]
-            if _reads_past("".join([*lines[: number - 1], fixed, *lines[number:]]), line):
+            if _reads_past_mended(lines, number, here[: col - 1] + mend + here[col:], line):
                 return found
     return None
 
@@ -344,17 +344,8 @@ def _markdown_start(text: str, line: int) -> tuple[int, str] | None:
     """Where the value on ``line`` starts like Markdown that YAML cannot read as text: the
     column and the characters it starts with. Only if the file, with that value made plain
     text, reads past ``line``."""
-    lines = text.splitlines(keepends=True)
-    if not 1 <= line <= len(lines):
-        return None
-    here = lines[line - 1]
-    start = _MARKDOWN_START.match(here)
-    if start is None:
-        return None
-    plain = here[: start.start(1)] + "x\n"
-    if not _reads_past("".join([*lines[: line - 1], plain, *lines[line:]]), line):
-        return None
-    return start.start(1) + 1, start.group(1)
+    start = _line_match(text, line, _MARKDOWN_START, lambda m: m.string[: m.start(1)] + "x\n")
+    return (start.start(1) + 1, start.group(1)) if start else None
 
 
 _AFTER_CLOSING = re.compile(
@@ -368,17 +359,27 @@ def _text_after_closing(text: str, line: int) -> tuple[int, str] | None:
     """Where text follows a value's closing quote or bracket on ``line``: the column of
     that text and the closing character. Only if the file, without that text, reads past
     ``line``."""
+    closed = _line_match(text, line, _AFTER_CLOSING, lambda m: m.string[: m.end(1)] + "\n")
+    return (closed.end() + 1, closed.group(1)[-1]) if closed else None
+
+
+def _line_match(
+    text: str, line: int, pattern: re.Pattern[str], mend: Callable[[re.Match[str]], str]
+) -> re.Match[str] | None:
+    """``pattern`` matched on ``line``, if the file with that line ``mend``-ed reads past it."""
     lines = text.splitlines(keepends=True)
     if not 1 <= line <= len(lines):
         return None
-    here = lines[line - 1]
-    closed = _AFTER_CLOSING.match(here)
-    if closed is None:
+    found = pattern.match(lines[line - 1])
+    if found is None or not _reads_past_mended(lines, line, mend(found), line):
         return None
-    cut = here[: closed.end(1)] + "\n"
-    if not _reads_past("".join([*lines[: line - 1], cut, *lines[line:]]), line):
-        return None
-    return closed.end() + 1, closed.group(1)[-1]
+    return found
+
+
+def _reads_past_mended(lines: list[str], number: int, mended: str, line: int) -> bool:
+    """Whether the file of ``lines``, its line ``number`` replaced by ``mended``, reads past
+    ``line``."""
+    return _reads_past("".join([*lines[: number - 1], mended, *lines[number:]]), line)
 
 
 def _reads_past(text: str, line: int) -> bool:

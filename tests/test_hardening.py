@@ -177,19 +177,18 @@ def test_a_line_of_text_that_is_not_indented_says_how_to_go_on(run: Run, root: R
     ]
 
 
-def test_markdown_in_a_block_is_text(run: Run, root: Root) -> None:
-    root.project("p", NOTE + "|\n      **重点**：完成评估\n      - 第一项\n      > 纪要\n")
-    code, _out, err = run("check", "--root", root.path, "--today", "2026-11-25")
-    assert code == 0, err
-
-
-def test_full_width_colons_and_spaces_in_text_are_text(run: Run, root: Root) -> None:
-    root.project(
-        "p",
+@pytest.mark.parametrize(
+    "text",
+    [
+        NOTE + "|\n      **重点**：完成评估\n      - 第一项\n      > 纪要\n",
         "title: 项目：一期\nlead: academic-affairs\ncontact: 12:30\nnotes:\n"
         "  - date: 2026-11-20\n    text: |\n      \u3000\u3000第一段：完成。\n"
         "      https://example.edu.cn/a:b\n",
-    )
+    ],
+    ids=["markdown-in-a-block", "full-width-colons-and-spaces-in-text"],
+)
+def test_what_looks_like_a_slip_inside_text_is_text(run: Run, root: Root, text: str) -> None:
+    root.project("p", text)
     code, _out, err = run("check", "--root", root.path, "--today", "2026-11-25")
     assert code == 0, err
 

@@ -7,6 +7,8 @@ test reads is the file it asserts about.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import pickle
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -109,3 +111,16 @@ def one_project_warning(file: str) -> str:
         "after the project's own due date 2026-12-01"
     )
 
+
+def trap(marker: Path) -> bytes:
+    """A pickle that makes the folder ``marker`` when loaded: what a file planted under
+    ``.cache/`` would hold. A reader that treats the cache as data leaves ``marker`` absent."""
+    return pickle.dumps(_Trap(str(marker)))
+
+
+class _Trap:
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.mkdir, (self.marker,))

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import filecmp
-import os
-import pickle
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +18,15 @@ from pathlib import Path
 import pytest
 
 from generator import cache, pipeline, search
-from tests.conftest import ONE_PROJECT, REPO, Root, RunResult, inodes, one_project_warning
+from tests.conftest import (
+    ONE_PROJECT,
+    REPO,
+    Root,
+    RunResult,
+    inodes,
+    one_project_warning,
+    trap,
+)
 from tests.gitrepo import Repo
 
 Run = Callable[..., RunResult]
@@ -249,13 +255,8 @@ def test_a_kept_validation_is_data_never_code(
 ) -> None:
     out, _ = site
     marker = tmp_path / "ran"
-
-    class Trap:
-        def __reduce__(self) -> tuple[object, tuple[str]]:
-            return (os.mkdir, (str(marker),))
-
     for entry in parsed(root.path):
-        entry.write_bytes(pickle.dumps(Trap()))
+        entry.write_bytes(trap(marker))
     root.project("beta", BETA.replace("12 人", "15 人"))
     build(run, root.path, out)
     assert not marker.exists()

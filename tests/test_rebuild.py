@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from generator import search
-from tests.conftest import ONE_PROJECT, Root, RunResult, one_project_warning
+from tests.conftest import ONE_PROJECT, Root, RunResult, one_project_warning, trap
 from tests.conftest import inodes as stamps
 
 Run = Callable[..., RunResult]
@@ -142,17 +142,10 @@ def test_an_unreadable_record_only_means_a_full_build(
 def test_a_record_that_names_any_other_code_is_not_run(
     root: Root, built: tuple[Path, dict[str, int]], run: Run, tmp_path: Path
 ) -> None:
-    import pickle
-
     out, _ = built
     marker = tmp_path / "ran"
-
-    class Trap:
-        def __reduce__(self) -> tuple[object, tuple[str]]:
-            return (os.mkdir, (str(marker),))
-
     (record,) = (root.path / ".cache" / "builds").iterdir()
-    record.write_bytes(pickle.dumps(Trap()))
+    record.write_bytes(trap(marker))
     code, said, err = build(run, root, out)
     assert code == 0, err
     assert said.startswith("built ")

@@ -223,6 +223,16 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "'{value}' is not a web address; write it like https://example.org/progress/",
         "“{value}”不是网址；请写成 https://example.org/progress/ 的形式",
     ),
+    "bad_handle": (
+        "'{value}' is not a handle: write a login as @zhangsan or a team as @my-org/office "
+        "(an @, then letters, digits, '-', '_' or '.')",
+        "“{value}”不是有效的账号：个人写作 @zhangsan，团队写作 @my-org/office"
+        "（以 @ 开头，后接字母、数字、“-”“_”或“.”）",
+    ),
+    "bad_repository": (
+        "'{value}' is not a repository: write it as owner/name, for example my-org/progress",
+        "“{value}”不是有效的仓库名：请写成 所有者/仓库名 的形式，例如 my-org/progress",
+    ),
     "out_of_range": (
         "'{key}' must be a whole number from {low} to {high}, not '{value}'",
         "“{key}”应为 {low} 到 {high} 之间的整数，而不是“{value}”",

@@ -22,6 +22,10 @@ _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]")
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
+HANDLE_PATTERN = r"^@[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,254})(?:/[A-Za-z0-9][A-Za-z0-9_.-]{0,254})*$"
+_HANDLE = re.compile(HANDLE_PATTERN)
+REPOSITORY_PATTERN = r"^[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+$"
+_REPOSITORY = re.compile(REPOSITORY_PATTERN)
 
 
 def _text(value: Any) -> Any:
@@ -88,6 +92,22 @@ def _url(value: str) -> str:
     if not _URL.match(value):
         raise PydanticCustomError("bad_url", "not a URL", {"value": value})
     return value if value.endswith("/") else value + "/"
+
+
+def _handle(value: str) -> str:
+    if not _HANDLE.match(value) or value.endswith((".", "-", "/")):
+        raise PydanticCustomError("bad_handle", "bad handle", {"value": value})
+    return value
+
+
+def _repository(value: str) -> str:
+    if not _REPOSITORY.match(value) or ".." in value or value.endswith((".", "/")):
+        raise PydanticCustomError("bad_repository", "bad repository", {"value": value})
+    return value
+
+
+def _server(value: str) -> str:
+    return _url(value).rstrip("/")
 
 
 def _optional(parse: Any) -> Any:
@@ -164,6 +184,11 @@ class Department(_Strict):
 
     id: Ident = Field(description="Short id used in addresses: a-z, 0-9 and hyphens.")
     name: Text = Field(min_length=1, description="The department's name as people write it.")
+    contacts: Items[Annotated[str, BeforeValidator(_text), AfterValidator(_handle)]] = Field(
+        default_factory=list,
+        description="Who answers for the department's alerts: forge handles, @login or "
+        "@org/team (GitLab: @user or @group).",
+    )
 
 
 class SiteConfig(_Strict):
@@ -185,6 +210,21 @@ class SiteConfig(_Strict):
     )
     stale_after_days: Annotated[int, Field(ge=1, le=366)] = Field(
         default=14, description="A project whose newest note is older than this is stale."
+    )
+    repository: Annotated[str, BeforeValidator(_text), AfterValidator(_repository)] | None = (
+        Field(
+            default=None,
+            description="The repository that holds this site's files, owner/name; in CI the "
+            "forge's own variables name it when this is left out.",
+        )
+    )
+    server: Annotated[str, BeforeValidator(_text), AfterValidator(_server)] | None = Field(
+        default=None,
+        description="The forge's address when it is not https://github.com (GitHub "
+        "Enterprise, a self-hosted GitLab).",
+    )
+    branch: Annotated[str, BeforeValidator(_text), Field(min_length=1)] = Field(
+        default="main", description="The published branch: edit links open the files on it."
     )
     departments: list[Department] = Field(
         min_length=1, description="Every department a project may name."

@@ -32,7 +32,9 @@ from generator.loader import load_bytes
 from generator.messages import render_message
 from generator.models import (
     _NUMBER,
+    HANDLE_PATTERN,
     ID_PATTERN,
+    REPOSITORY_PATTERN,
     Department,
     Indicator,
     IndicatorValue,
@@ -98,6 +100,26 @@ _WORDS: dict[tuple[str, str | None], tuple[str, str, str]] = {
         "用于网址的简短编号：只能用小写字母 a-z、数字和连字符，以字母或数字开头。",
     ),
     ("Department", "name"): ("Department name", "部门名称", "部门的通用名称，例如 教务处。"),
+    ("Department", "contacts"): (
+        "Contacts",
+        "联系人账号",
+        "督办提醒通知的人：代码平台账号，个人写作 @zhangsan，团队写作 @my-org/office。",
+    ),
+    ("SiteConfig", "repository"): (
+        "Repository",
+        "仓库",
+        "存放本站点文件的仓库，写作 所有者/仓库名；不写时在持续集成中取平台提供的变量。",
+    ),
+    ("SiteConfig", "server"): (
+        "Forge address",
+        "代码平台地址",
+        "代码平台不是 https://github.com 时（GitHub 企业版、自建 GitLab）填写其网址。",
+    ),
+    ("SiteConfig", "branch"): (
+        "Published branch",
+        "发布分支",
+        "发布站点所用的分支；“编辑项目文件”链接打开该分支上的文件。",
+    ),
     ("ProjectFile", None): ("Project file", "项目文件", "projects/<编号>.yaml：一个重点项目。"),
     ("ProjectFile", "title"): ("Project title", "项目名称", "项目名称，纯文字（必填）。"),
     ("ProjectFile", "summary"): (
@@ -185,7 +207,11 @@ _DEPARTMENT_REFS = {("ProjectFile", "lead"), ("ProjectFile", "departments"), ("M
 _STRING_ONLY = {
     ("SiteConfig", "timezone"),
     ("SiteConfig", "base_url"),
+    ("SiteConfig", "repository"),
+    ("SiteConfig", "server"),
+    ("SiteConfig", "branch"),
     ("Department", "id"),
+    ("Department", "contacts"),
     ("Milestone", "id"),
 }
 # Constraints enforced by validators that pydantic cannot express in a schema.
@@ -194,6 +220,9 @@ _EXTRA: dict[tuple[str, str], dict[str, Any]] = {
     ("Department", "id"): {"pattern": ID_PATTERN},
     ("Milestone", "id"): {"pattern": ID_PATTERN},
     ("SiteConfig", "base_url"): {"pattern": r"^https?://\S+$"},
+    ("SiteConfig", "server"): {"pattern": r"^https?://\S+$"},
+    ("SiteConfig", "repository"): {"pattern": REPOSITORY_PATTERN},
+    ("Department", "contacts"): {"items": {"type": "string", "pattern": HANDLE_PATTERN}},
 }
 _TEXT_TYPES = ["string", "number", "boolean"]
 
@@ -623,8 +652,12 @@ def _explain(
         return [at(position, "expected_number", key=key, value=_shown(instance))]
     if kind == "pattern" and key == "id":
         return [at(position, "bad_id", value=instance)]
-    if kind == "pattern" and key == "base_url":
+    if kind == "pattern" and key in ("base_url", "server"):
         return [at(position, "bad_url", value=instance)]
+    if kind == "pattern" and key == "repository":
+        return [at(position, "bad_repository", value=instance)]
+    if kind == "pattern" and key == "contacts":
+        return [at(position, "bad_handle", value=instance)]
     if kind == "minLength":
         return [at(position, "empty_value", key=key)]
     if kind == "exclusiveMinimum":

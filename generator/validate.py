@@ -218,6 +218,8 @@ def _from_pydantic(error: Any, model: type[BaseModel], doc: Document) -> Diagnos
         "bad_id",
         "bad_timezone",
         "bad_url",
+        "bad_handle",
+        "bad_repository",
     }:
         return make(doc.file, line, col, kind, key=key, **ctx)
     return make(doc.file, line, col, "invalid_value", key=key, detail=error["msg"])

@@ -211,12 +211,10 @@ class SiteConfig(_Strict):
     stale_after_days: Annotated[int, Field(ge=1, le=366)] = Field(
         default=14, description="A project whose newest note is older than this is stale."
     )
-    repository: Annotated[str, BeforeValidator(_text), AfterValidator(_repository)] | None = (
-        Field(
-            default=None,
-            description="The repository that holds this site's files, owner/name; in CI the "
-            "forge's own variables name it when this is left out.",
-        )
+    repository: Annotated[str, BeforeValidator(_text), AfterValidator(_repository)] | None = Field(
+        default=None,
+        description="The repository that holds this site's files, owner/name; in CI the "
+        "forge's own variables name it when this is left out.",
     )
     server: Annotated[str, BeforeValidator(_text), AfterValidator(_server)] | None = Field(
         default=None,

@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import os
 import re
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -206,6 +207,10 @@ def _port(text: str) -> int:
     return value
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _jobs(text: str) -> int:
     try:
         value = int(text)
@@ -219,6 +224,9 @@ def _jobs(text: str) -> int:
 def _serve(root: Path, port: int, today: dt.date | None, lang: str | None) -> int:
     """Serve until Ctrl-C; ``today`` and ``lang`` left out follow the clock and the site."""
     words = lang or pipeline.site_language(root)
+    # SIGTERM (a service manager, `kill`) stops the preview as Ctrl-C does: quietly, with
+    # a build in progress ended and its half-written folder removed.
+    signal.signal(signal.SIGTERM, _interrupt)
     preview = serve.Preview(root, port=port, today=today, lang=lang)
     try:
         try:

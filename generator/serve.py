@@ -460,12 +460,22 @@ def _build_child(
     # Ctrl-C in a terminal reaches every process of the preview: the preview itself stops
     # and ends this one, which must not report the interrupt as the build's outcome.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The preview ends a build it no longer wants with SIGTERM: unwind as from an interrupt,
+    # so the half-written staging folder is removed on the way out.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         outcome: object = pipeline.build_site(root, out, today, theme)
     except BaseException as exc:  # carried back to the preview, raised there
         outcome = worker_pool.portable(exc)
-    sending.send(outcome)
-    sending.close()
+    try:
+        sending.send(outcome)
+        sending.close()
+    except OSError:  # the preview has stopped and no longer listens: nothing to report
+        pass
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 # --- HTTP --------------------------------------------------------------------------------

@@ -162,14 +162,16 @@ class Server:
             time.sleep(0.05)
         return now
 
-    def stop(self, group: bool = False) -> tuple[int, str, str]:
-        """Ctrl-C (``group``: to every process of its group, as a terminal sends it);
-        returns (exit code, stdout, stderr)."""
+    def stop(
+        self, group: bool = False, how: signal.Signals = signal.SIGINT
+    ) -> tuple[int, str, str]:
+        """Ctrl-C, or ``how`` (``group``: to every process of its group, as a terminal sends
+        it); returns (exit code, stdout, stderr)."""
         if self.proc.poll() is None:
             if group:
-                os.killpg(self.proc.pid, signal.SIGINT)
+                os.killpg(self.proc.pid, how)
             else:
-                self.proc.send_signal(signal.SIGINT)
+                self.proc.send_signal(how)
         try:
             code = self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
@@ -473,6 +475,35 @@ def test_ctrl_c_in_a_terminal_during_a_child_build_stops_cleanly(tmp_path: Path)
     while alive := [p for p in processes_in_group(server.proc.pid)]:
         assert time.monotonic() < deadline, f"left running: {alive}"
         time.sleep(0.1)
+
+
+def test_sigterm_during_a_child_build_stops_quietly_and_removes_the_half_written_site(
+    tmp_path: Path,
+) -> None:
+    """A service manager or `kill` sends SIGTERM to the preview alone: it ends the build
+    child (which must not complain that nobody listens any more), removes the folder the
+    child was writing, and stops as on Ctrl-C."""
+    root = tmp_path / "root"
+    synth.write_portfolio(root, pipeline.PARALLEL_FROM, notes=60)
+    server = Server(root, session=True)
+    try:
+        assert fetch(server.url)[0] == 200
+        edited = root / "projects" / "p0003.yaml"
+        edited.write_text(edited.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        deadline = time.monotonic() + START_SECONDS
+        while not list((root / ".cache").glob(".serve-site.building-*/projects")):
+            assert time.monotonic() < deadline, "the rebuild never started writing"
+            time.sleep(0.005)
+    finally:
+        code, out, err = server.stop(how=signal.SIGTERM)
+    assert code == 0, err
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
+    assert out.splitlines()[-1] == "已停止"
+    deadline = time.monotonic() + 10
+    while alive := [p for p in processes_in_group(server.proc.pid)]:
+        assert time.monotonic() < deadline, f"left running: {alive}"
+        time.sleep(0.1)
+    assert not list((root / ".cache").glob(".serve-site.building-*"))
 
 
 def processes_in_group(group: int) -> list[int]:

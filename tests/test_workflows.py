@@ -158,7 +158,7 @@ def problems(name: str, text: str) -> list[str]:
 
 def test_the_repositorys_workflows_follow_the_rules() -> None:
     files = sorted(WORKFLOWS.glob("*.y*ml"))
-    assert [f.name for f in files] == ["publish.yml", "pull-request.yml", "test.yml"]
+    assert {"publish.yml", "pull-request.yml", "test.yml"} <= {f.name for f in files}
     assert [p for f in files for p in problems(f.name, f.read_text(encoding="utf-8"))] == []
 
 

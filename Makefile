@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 OUT    ?= _site
 
-.PHONY: site test lint typecheck unit browser-deps apt-deps check clean fuzz
+.PHONY: site test lint typecheck audit unit browser-deps apt-deps check clean fuzz
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,13 @@ lint: $(VENV)/.installed-test
 
 typecheck: $(VENV)/.installed-test
 	$(PY) -m mypy generator
+
+# The GitHub Actions security audit of .github/ (workflows and dependabot.yml) by zizmor,
+# pinned in the `test` extra; offline, so it needs no network and no token. Any finding, of
+# any severity, fails (zizmor exits 0 only when it finds nothing), and so does a file it
+# cannot read (--strict-collection). README, Development, says how to read a finding.
+audit: $(VENV)/.installed-test
+	$(VENV)/bin/zizmor --offline --strict-collection .github
 
 # Tools for tests/browser, each installed only when missing. From Debian: headless Chromium
 # with a CJK font (Playwright's own browser download is never used), Java for the Nu HTML
@@ -61,7 +68,7 @@ node_modules/.installed: package.json package-lock.json | apt-deps
 unit: $(VENV)/.installed-test browser-deps
 	$(PY) -m pytest
 
-test: lint typecheck unit
+test: lint typecheck audit unit
 
 clean:
 	rm -rf $(OUT) .cache .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -459,8 +459,10 @@ def test_pre_commit_hooks_are_local_and_real() -> None:
     (repo,) = config["repos"]
     assert repo["repo"] == "local"
     hooks = {h["entry"]: h for h in repo["hooks"]}
-    assert set(hooks) == {"python -m generator check", "python -m generator schema --check"}
-    for hook in hooks.values():
+    audit = "zizmor --offline --strict-collection .github"  # tests/test_workflows.py
+    assert set(hooks) == {"python -m generator check", "python -m generator schema --check", audit}
+    for entry, hook in hooks.items():
         assert hook["language"] == "system"
         assert hook["pass_filenames"] is False
-        assert hook["files"].startswith("^(projects/|site\\.yaml")
+        watched = "^\\.github/" if entry == audit else "^(projects/|site\\.yaml"
+        assert hook["files"].startswith(watched)

@@ -78,8 +78,8 @@ class Document:
 
 
 class _Fatal(Exception):
-    def __init__(self, diagnostic: Diagnostic) -> None:
-        self.diagnostic = diagnostic
+    def __init__(self, *diagnostics: Diagnostic) -> None:
+        self.diagnostics = list(diagnostics)
 
 
 def load_bytes(raw: bytes, file: str) -> Document:
@@ -89,7 +89,7 @@ def load_bytes(raw: bytes, file: str) -> Document:
         text = _decode(raw, file)
         data, problems = _Composer(text, file, positions).compose()
     except _Fatal as fatal:
-        return Document(file, None, positions, [fatal.diagnostic])
+        return Document(file, None, positions, fatal.diagnostics)
     return Document(file, data, positions, problems)
 
 
@@ -111,7 +111,32 @@ def _decode(raw: bytes, file: str) -> str:
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise _Fatal(make(file, line, 1, "not_utf8"))
+    controls = control_characters(text)
+    if controls:
+        raise _Fatal(*(make(file, ln, col, "control_character", char=c) for ln, col, c in controls))
     return text
+
+
+_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+"""The characters YAML refuses: the C0 and C1 controls but tab and the line breaks, DEL, and
+U+FFFE/U+FFFF. Invisible in most editors; an ESC comes pasted from a terminal (``\\x1b[31m``)."""
+MAX_CONTROL_REPORTS = 20
+"""At most this many control characters are named in one file (each with its place)."""
+
+
+def control_characters(text: str) -> list[tuple[int, int, str]]:
+    """Where the characters YAML refuses stand in ``text``, the first
+    :data:`MAX_CONTROL_REPORTS`: (line, column, ``U+001B``), lines counted as YAML does."""
+    found: list[tuple[int, int, str]] = []
+    line, line_start, scanned = 1, 0, 0
+    for match in _REFUSED.finditer(text):
+        for brk in _LINE_BREAK.finditer(text, scanned, match.start()):
+            line, line_start = line + 1, brk.end()
+        scanned = match.start()
+        found.append((line, match.start() - line_start + 1, f"U+{ord(match.group()):04X}"))
+        if len(found) == MAX_CONTROL_REPORTS:
+            break
+    return found
 
 
 class _Composer:

@@ -58,6 +58,12 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "文件不是 UTF-8 编码（此处是第一个无法识别的字节）；请以 UTF-8 编码保存，"
         "例如在 GitHub 网页编辑器中编辑，或选择“以 UTF-8 编码保存”",
     ),
+    "control_character": (
+        "an invisible control character ({char}) stands here, perhaps pasted from a terminal "
+        "or another program; YAML does not allow it: delete it",
+        "此处有一个看不见的控制字符（{char}），可能是从终端或其他程序粘贴进来的；"
+        "YAML 不允许这种字符：请把它删除",
+    ),
     "read_failed": (
         "the file could not be read: {reason}",
         "无法读取文件：{reason}",

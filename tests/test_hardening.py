@@ -428,6 +428,54 @@ def test_gbk_bytes_are_named_with_their_line(run: Run, root: Root) -> None:
     ]
 
 
+CONTROL = (
+    "an invisible control character ({char}) stands here, perhaps pasted from a terminal or "
+    "another program; YAML does not allow it: delete it"
+)
+CONTROL_ZH = "此处有一个看不见的控制字符（{char}），可能是从终端或其他程序粘贴进来的；YAML 不允许这种字符：请把它删除"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (  # colours pasted from a terminal: both escapes, each at its own place
+            "title: 项目\nlead: academic-affairs\nsummary: 完成\x1b[31m重点\x1b[0m任务\n",
+            [f"3:12: {CONTROL.format(char='U+001B')}", f"3:19: {CONTROL.format(char='U+001B')}"],
+        ),
+        ("title: 项目\x7f\nlead: academic-affairs\n", [f"1:10: {CONTROL.format(char='U+007F')}"]),
+        ("title: 项目\nlead: academic-affairs\x07\n", [f"2:23: {CONTROL.format(char='U+0007')}"]),
+        (  # a C1 control, after lines broken by CR LF and by NEL as YAML breaks them
+            "title: 项目\r\nlead: academic-affairs\r\nsummary: a\u0085 b\x9bc\n",
+            [f"4:3: {CONTROL.format(char='U+009B')}"],
+        ),
+        ("title: 项目\nlead: academic-affairs\n\x0c\n", [f"3:1: {CONTROL.format(char='U+000C')}"]),
+    ],
+    ids=["escape-colours", "delete", "bell", "c1-after-nel", "form-feed"],
+)
+def test_a_control_character_is_named_at_its_place(
+    run: Run, root: Root, text: str, expected: list[str]
+) -> None:
+    root.raw("p.yaml", text.encode("utf-8"))
+    assert errors(run, root) == ["projects/p.yaml:" + line for line in expected]
+
+
+def test_a_control_character_is_named_in_chinese_on_a_chinese_site(run: Run, root: Root) -> None:
+    site = root.path / "site.yaml"
+    site.write_text(site.read_text(encoding="utf-8").replace("language: en", "language: zh-CN"),
+                    encoding="utf-8")
+    root.project("p", "title: 一流\x1b[31m专业\nlead: 教务处\n")
+    assert errors(run, root) == ["projects/p.yaml:1:10: " + CONTROL_ZH.format(char="U+001B")]
+
+
+def test_the_schema_check_names_a_control_character_too(run: Run, root: Root) -> None:
+    """``schema --check`` reads files as an editor does: the same words, not a crash."""
+    root.project("p", "title: 一流\x1b[31m专业\nlead: 教务处\n")
+    code, out, err = run("schema", "--root", root.path, "--check")
+    assert (code, out) == (1, "")
+    assert "projects/p.yaml:1:10: " + CONTROL.format(char="U+001B") in err.splitlines()
+    assert "Traceback" not in err and "internal error" not in err
+
+
 # --- resource abuse: refused quickly --------------------------------------------------------
 
 BILLION_LAUGHS = """\

@@ -196,6 +196,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "'{key}' must be a date written YYYY-MM-DD (for example 2026-06-15), not '{value}'",
         "“{key}”应为 YYYY-MM-DD 格式的日期（例如 2026-06-15），而不是“{value}”",
     ),
+    "date_written_otherwise": (
+        "'{key}' must be a date written YYYY-MM-DD: write it as {meant}, not '{value}'",
+        "“{key}”应为 YYYY-MM-DD 格式的日期：请写成 {meant}，而不是“{value}”",
+    ),
     "date_with_time": (
         "'{key}' must be a date only (YYYY-MM-DD), without a time: '{value}'",
         "“{key}”只能写日期（YYYY-MM-DD），不能带时间：“{value}”",

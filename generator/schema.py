@@ -42,6 +42,7 @@ from generator.models import (
     Note,
     ProjectFile,
     SiteConfig,
+    date_problem,
 )
 from generator.validate import validate_site
 
@@ -641,11 +642,12 @@ def _explain(
             )
         ]
     if kind in ("pattern", "format", "type") and schema.get("format") == "date":
-        if kind == "format":  # reported once: as a pattern error, or as no such day
-            if not re.match(DATE_PATTERN, str(instance)):
-                return []
-            return [at(position, "impossible_date", key=key, value=instance)]
-        return [at(position, "expected_date", key=key, value=_shown(instance))]
+        if kind == "type":
+            return [at(position, "expected_date", key=key, value=_shown(instance))]
+        if kind == "format" and not re.match(DATE_PATTERN, str(instance)):
+            return []  # reported once: as a pattern error, or as no such day
+        code, args = date_problem(str(instance))  # in the generator's words
+        return [at(position, code, key=key, **args)]
     if kind == "type":
         expected = _as_list(error.validator_value)
         found = _found(instance)

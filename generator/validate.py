@@ -211,6 +211,7 @@ def _from_pydantic(error: Any, model: type[BaseModel], doc: Document) -> Diagnos
     if kind in {
         "expected_text",
         "expected_date",
+        "date_written_otherwise",
         "date_with_time",
         "impossible_date",
         "expected_number",

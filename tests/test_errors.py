@@ -242,18 +242,69 @@ def test_datetime_where_a_date_is_meant(run: Run, root: Root, written: str) -> N
     ]
 
 
-def test_date_in_another_format(run: Run, root: Root) -> None:
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2026/1/31",
+        "2026.1.31",
+        "2026年1月31日",
+        "2026-1-31",
+        "2026/01/31",
+        "２０２６-０１-３１",  # noqa: RUF001
+        "２０２６／１／３１",  # noqa: RUF001
+        "２０２６年１月３１日",
+        "2026 年 1 月 31 日",
+    ],
+)
+def test_date_written_another_common_way_names_the_value_to_type(
+    run: Run, root: Root, written: str
+) -> None:
+    root.project(
+        "x",
+        f"""\
+        title: 一流本科专业建设
+        lead: academic-affairs
+        milestones:
+          - title: 印发方案
+            due: {written}
+        """,
+    )
+    assert problems(run, root) == [
+        f"projects/x.yaml:5:10: 'due' must be a date written YYYY-MM-DD: write it as 2026-01-31, "
+        f"not '{written}'"
+    ]
+    assert problems(run, root, "--lang", "zh-CN") == [
+        f"projects/x.yaml:5:10: “due”应为 YYYY-MM-DD 格式的日期：请写成 2026-01-31，"
+        f"而不是“{written}”"
+    ]
+
+
+@pytest.mark.parametrize("written", ["2026/2/30", "2026.2.30", "2026年2月30日", "２０２６-０２-３０"])  # noqa: RUF001
+def test_date_written_another_way_naming_no_real_day_says_so(
+    run: Run, root: Root, written: str
+) -> None:
+    root.project("x", f"title: 一流本科专业建设\nlead: academic-affairs\nstart: {written}\n")
+    assert problems(run, root) == [
+        f"projects/x.yaml:3:8: '{written}' is not a real calendar date (start); "
+        "check the month and the day"
+    ]
+    assert problems(run, root, "--lang", "zh-CN") == [
+        f"projects/x.yaml:3:8: “{written}”不是实际存在的日期（start）；请检查月份和日期"
+    ]
+
+
+def test_date_in_an_unknown_format(run: Run, root: Root) -> None:
     root.project(
         "x",
         """\
         title: 一流本科专业建设
         lead: academic-affairs
-        due: 2026/12/31
+        due: 31/12/2026
         """,
     )
     assert problems(run, root) == [
         "projects/x.yaml:3:6: 'due' must be a date written YYYY-MM-DD (for example 2026-06-15), "
-        "not '2026/12/31'"
+        "not '31/12/2026'"
     ]
 
 

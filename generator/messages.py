@@ -303,8 +303,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "完成日期 {value} 晚于今天（{today}）；节点完成后再填写完成日期",
     ),
     "done_before_start": (
-        "the completion date {value} is before the milestone's start {start}",
-        "完成日期 {value} 早于该节点的开始日期 {start}",
+        "the completion date {value} is before the milestone's planned start {start}; it is "
+        "recorded as done (if the work began earlier than planned, correct 'start')",
+        "完成日期 {value} 早于该节点计划的开始日期 {start}；节点仍按已完成记录"
+        "（如果工作提前开始，请更正 start）",
     ),
     "start_after_due": (
         "the start date {start} is after the due date {due}",

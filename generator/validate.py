@@ -443,7 +443,14 @@ def _check_dates(data: _Parts, doc: Document, today: dt.date) -> list[Diagnostic
         if m.done and m.done > today:
             at(("milestones", i, "done"), "done_in_future", value=m.done, today=today)
         if m.done and m.start and m.done < m.start:
-            at(("milestones", i, "done"), "done_before_start", value=m.done, start=m.start)
+            # A done date is a fact, a start a plan: a team may finish before it planned to start.
+            at(
+                ("milestones", i, "done"),
+                "done_before_start",
+                "warning",
+                value=m.done,
+                start=m.start,
+            )
         if data.due and m.due > data.due:
             at(
                 ("milestones", i, "due"),

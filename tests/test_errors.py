@@ -342,7 +342,10 @@ def test_done_today_is_allowed(run: Run, root: Root) -> None:
     assert (code, lines) == (0, [])
 
 
-def test_done_before_start(run: Run, root: Root) -> None:
+def test_done_before_start_is_a_warning_and_the_milestone_is_done(
+    run: Run, root: Root, tmp_path: Path
+) -> None:
+    """A done date is a fact and a start a plan: a team that finished early records it."""
     root.project(
         "x",
         """\
@@ -355,10 +358,29 @@ def test_done_before_start(run: Run, root: Root) -> None:
             done: 2026-02-27
         """,
     )
-    assert problems(run, root) == [
-        "projects/x.yaml:7:11: the completion date 2026-02-27 is before the milestone's start "
-        "2026-03-01"
-    ]
+    code, lines, _ = check(run, root)
+    assert (code, lines) == (
+        0,
+        [
+            "projects/x.yaml:7:11: warning: the completion date 2026-02-27 is before the "
+            "milestone's planned start 2026-03-01; it is recorded as done (if the work began "
+            "earlier than planned, correct 'start')"
+        ],
+    )
+    code, lines, _ = check(run, root, "--lang", "zh-CN")
+    assert (code, lines) == (
+        0,
+        [
+            "projects/x.yaml:7:11: 警告：完成日期 2026-02-27 早于该节点计划的开始日期 2026-03-01；"
+            "节点仍按已完成记录（如果工作提前开始，请更正 start）"
+        ],
+    )
+    out = tmp_path / "site"
+    code, _, err = run("build", "--root", root.path, "--out", out, "--today", "2026-11-25")
+    assert code == 0, err
+    data = json.loads((out / "data.json").read_text(encoding="utf-8"))
+    (milestone,) = data["projects"][0]["milestones"]
+    assert (milestone["done"], milestone["state"]) == ("2026-02-27", "done")
 
 
 def test_milestone_due_after_the_project_is_a_warning_and_the_build_succeeds(

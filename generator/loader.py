@@ -260,7 +260,7 @@ class _Composer:
             return make(self.file, slip_line, slip_col, slip_code, key=key)
         markdown = _markdown_start(self.text, line)
         if markdown is not None:
-            return make(self.file, line, markdown[0], "yaml_markdown_start", start=markdown[1])
+            return make(self.file, line, markdown[0], markdown[1], "error", **markdown[2])
         bracket = _BRACKET_TEXT.search(_line_text(self.text, line))
         if bracket:
             return make(self.file, line, bracket.start(1) + 1, "yaml_bracket_text")
@@ -365,12 +365,32 @@ _MARKDOWN_START = re.compile(r"^[ ]*(?:-[ ]+)?[^\s:#][^:#]*?:[ ]+(\*+|-(?=[ ])|>
 Markdown's bold, list or quote does, which YAML reads as an alias, a list or a block."""
 
 
-def _markdown_start(text: str, line: int) -> tuple[int, str] | None:
+_FLOW_KEY = r"""^.*?[{,][ ]*(?:[^\s:#,'"\[\]{}][^:#,\[\]{}]*?):[ ]+"""
+"""Up to a value in a flow mapping: ``- {date: 2026-05-01, text: `` (any key of the line)."""
+_FLOW_MARKDOWN_START = re.compile(
+    _FLOW_KEY.replace("(?:", "(?P<key>", 1) + r"(?P<start>\*+|-(?=[ ])|>)"
+)
+"""``- {date: 2026-05-01, text: **重点**完成}``: the same, in a flow mapping."""
+
+
+def _markdown_start(text: str, line: int) -> tuple[int, str, dict[str, str]] | None:
     """Where the value on ``line`` starts like Markdown that YAML cannot read as text: the
-    column and the characters it starts with. Only if the file, with that value made plain
-    text, reads past ``line``."""
-    start = _line_match(text, line, _MARKDOWN_START, lambda m: m.string[: m.start(1)] + "x\n")
-    return (start.start(1) + 1, start.group(1)) if start else None
+    column, the message code and its arguments (the characters it starts with; inside
+    ``{ }``, where a value cannot be a block and is told to be quoted, its key too). Only if
+    the file, with that value made plain text, reads past ``line``."""
+    block = _line_match(text, line, _MARKDOWN_START, lambda m: m.string[: m.start(1)] + "x\n")
+    if block:
+        return block.start(1) + 1, "yaml_markdown_start", {"start": block.group(1)}
+    flow = _line_match(
+        text,
+        line,
+        _FLOW_MARKDOWN_START,
+        lambda m: m.string[: m.start("start")] + "x" + m.string[m.end("start") :],
+    )
+    if flow is None:
+        return None
+    args = {"start": flow.group("start"), "key": flow.group("key").strip()}
+    return flow.start("start") + 1, "yaml_markdown_start_flow", args
 
 
 _AFTER_CLOSING = re.compile(
@@ -380,12 +400,28 @@ _AFTER_CLOSING = re.compile(
 """``title: "一流" 专业``, ``title: 'it's'``, ``tags: [a, b]]``: text after a value closed."""
 
 
+_FLOW_AFTER_CLOSING = re.compile(
+    _FLOW_KEY + r"""("[^"\\]*(?:\\.[^"\\]*)*"|'[^']*(?:''[^']*)*')[ ]*(?=[^\s#,\]}])"""
+)
+"""``- {due: 2026-12-01, title: "一流" 专业}``: text after a quoted value of a flow mapping."""
+_FLOW_END = re.compile(r"[,\]}]|$", re.MULTILINE)
+
+
 def _text_after_closing(text: str, line: int) -> tuple[int, str] | None:
     """Where text follows a value's closing quote or bracket on ``line``: the column of
     that text and the closing character. Only if the file, without that text, reads past
     ``line``."""
-    closed = _line_match(text, line, _AFTER_CLOSING, lambda m: m.string[: m.end(1)] + "\n")
+    closed = _line_match(
+        text, line, _AFTER_CLOSING, lambda m: m.string[: m.end(1)] + "\n"
+    ) or _line_match(text, line, _FLOW_AFTER_CLOSING, _without_flow_extra)
     return (closed.end() + 1, closed.group(1)[-1]) if closed else None
+
+
+def _without_flow_extra(found: re.Match[str]) -> str:
+    """The line of ``found`` without the text after its quoted value, up to the next ``,``
+    ``}`` or ``]``."""
+    end = _FLOW_END.search(found.string, found.end())
+    return found.string[: found.end(1)] + found.string[end.start() if end else len(found.string) :]
 
 
 def _line_match(

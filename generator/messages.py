@@ -97,6 +97,12 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "以“{start}”开头的文字（Markdown 的加粗、列表或引用）会被当成 YAML 语法；"
         "请写成文本块：冒号后写“|”，文字另起一行并缩进",
     ),
+    "yaml_markdown_start_flow": (
+        "text that starts with '{start}' (Markdown's bold, list or quote) is read as YAML "
+        'syntax; inside {{ }} put the whole value in double quotes, as in {key}: "{start}…"',
+        "以“{start}”开头的文字（Markdown 的加粗、列表或引用）会被当成 YAML 语法；"
+        '在 {{ }} 中请给整个值加上双引号，例如 {key}: "{start}…"',
+    ),
     "yaml_bad_start": (
         "a value cannot start with this character (such as %, @ or `); put the whole value "
         "in quotes",

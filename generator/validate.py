@@ -136,7 +136,25 @@ def _parse(model: type[_ModelT], doc: Document) -> tuple[_ModelT | None, list[Di
     try:
         return model.model_validate(doc.data), []
     except ValidationError as exc:
-        return None, [_from_pydantic(error, model, doc) for error in exc.errors()]
+        errors = exc.errors()
+        slipped = _slipped_keys(errors)
+        return None, [
+            _from_pydantic(error, model, doc)
+            for error in errors
+            if not (error["type"] == "missing" and tuple(error["loc"]) in slipped)
+        ]
+
+
+def _slipped_keys(errors: list[Any]) -> set[Path]:
+    """The keys a mapping lacks because they were typed with a slip: in ``{title：评估}``
+    the key read is ``title：评估``, named as the slip; ``title`` is not missing as well."""
+    found: set[Path] = set()
+    for error in errors:
+        key = error["loc"][-1] if error["type"] == "extra_forbidden" else None
+        slip = slipped_key(key) if isinstance(key, str) else None
+        if slip:
+            found.add((*error["loc"][:-1], slip[2]))
+    return found
 
 
 _EMPTY_TYPES = {"string_too_short", "too_short"}
@@ -165,6 +183,9 @@ def _from_pydantic(error: Any, model: type[BaseModel], doc: Document) -> Diagnos
         odd = _ODD_SPACE.search(key)
         if odd and key.strip(ODD_SPACES) in allowed:  # "\u3000\u3000due": indented full-width
             return make(doc.file, line, col + odd.start(), "yaml_full_width_space")
+        slip = slipped_key(key)
+        if slip:  # "{title：评估, due: …}": one key, read as a whole
+            return make(doc.file, line, col + slip[0] - 1, slip[1], key=slip[2])
         return make(
             doc.file,
             line,

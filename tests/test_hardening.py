@@ -168,6 +168,96 @@ def test_text_after_a_closing_quote_or_bracket(
     assert errors(run, root) == ["projects/p.yaml:" + expected]
 
 
+MARKDOWN_START_FLOW = (
+    "text that starts with '{start}' (Markdown's bold, list or quote) is read as YAML syntax; "
+    'inside {{ }} put the whole value in double quotes, as in {key}: "{start}…"'
+)
+FLOW_NOTE = "title: 项目\nlead: academic-affairs\nnotes:\n  - {date: 2026-05-01, "
+FLOW_MILESTONE = MILESTONE + "  - {"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            FLOW_NOTE + "text: **重点**完成}\n",
+            "4:30: " + MARKDOWN_START_FLOW.format(start="**", key="text"),
+        ),
+        (
+            FLOW_NOTE + "text: *重点*完成, kind: progress}\n",
+            "4:30: " + MARKDOWN_START_FLOW.format(start="*", key="text"),
+        ),
+        (FLOW_NOTE + "text: - 第一项}\n", "4:30: " + MARKDOWN_START_FLOW.format(start="-", key="text")),
+        (FLOW_NOTE + "text: > 纪要}\n", "4:30: " + MARKDOWN_START_FLOW.format(start=">", key="text")),
+        (FLOW_MILESTONE + "title：评估, due: 2026-12-01}\n", "4:11: " + COLON.format(key="title")),
+        (FLOW_MILESTONE + "title: 评估, due：2026-12-01}\n", "4:20: " + COLON.format(key="due")),
+        (FLOW_MILESTONE + "title:评估, due: 2026-12-01}\n", "4:11: " + BARE.format(key="title")),
+        (
+            FLOW_MILESTONE + 'due: 2026-12-01, title: "一流" 专业}\n',
+            "4:35: " + AFTER_CLOSING.format(close='"'),
+        ),
+        (
+            FLOW_MILESTONE + "due: 2026-12-01, title: 'it's', owner: personnel}\n",
+            "4:34: " + AFTER_CLOSING.format(close="'"),
+        ),
+        (
+            "title: 项目\nlead: academic-affairs\nmilestones: [{due: 2026-12-01, title: '评估' 一期}]\n",
+            "3:44: " + AFTER_CLOSING.format(close="'"),
+        ),
+    ],
+    ids=[
+        "bold",
+        "italic-not-last",
+        "list",
+        "quote",
+        "full-width-colon",
+        "full-width-colon-second-key",
+        "no-space",
+        "after-closing-quote",
+        "apostrophe",
+        "after-closing-in-a-flow-list",
+    ],
+)
+def test_a_flow_style_item_gets_the_same_named_slips_as_block_style(
+    run: Run, root: Root, text: str, expected: str
+) -> None:
+    root.project("p", text)
+    assert errors(run, root) == ["projects/p.yaml:" + expected]
+
+
+def test_a_flow_style_slip_is_named_in_chinese(run: Run, root: Root) -> None:
+    site = root.path / "site.yaml"
+    site.write_text(
+        site.read_text(encoding="utf-8").replace("language: en", "language: zh-CN"),
+        encoding="utf-8",
+    )
+    root.project("p", FLOW_NOTE + "text: **重点**完成}\n")
+    assert errors(run, root) == [
+        "projects/p.yaml:4:30: 以“**”开头的文字（Markdown 的加粗、列表或引用）会被当成 YAML 语法；"
+        '在 { } 中请给整个值加上双引号，例如 text: "**…"'
+    ]
+    root.project("p", FLOW_MILESTONE + "title: 评估, due：2026-12-01}\n")
+    assert errors(run, root) == [
+        "projects/p.yaml:4:20: “due”后面是全角冒号“：”；键后面必须用半角冒号加空格，"
+        "例如“due: …”（请把输入法切换到英文标点）"
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        FLOW_NOTE + 'text: "**重点**完成"}\n',
+        FLOW_NOTE + "text: 说明：完成**重点**}\n",
+        FLOW_MILESTONE + "title: '一流' , due: 2026-12-01}\n",
+    ],
+    ids=["quoted-bold", "full-width-colon-in-text", "space-before-comma"],
+)
+def test_a_flow_style_item_written_right_is_read(run: Run, root: Root, text: str) -> None:
+    root.project("p", text)
+    code, _out, err = run("check", "--root", root.path, "--today", "2026-11-25")
+    assert code == 0, err
+
+
 def test_a_line_of_text_that_is_not_indented_says_how_to_go_on(run: Run, root: Root) -> None:
     root.project("p", "title: 项目\nlead: academic-affairs\nsummary: 第一行\n第二行\n")
     assert errors(run, root) == [

@@ -53,6 +53,8 @@ class Positions:
 
     values: dict[Path, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    quoted: set[Path] = field(default_factory=set)
+    """The values written in quotes: their text starts one column after their position."""
 
     def of_value(self, path: Path) -> tuple[int, int]:
         """Where the value at ``path`` is; the nearest enclosing value if it is absent."""
@@ -182,6 +184,8 @@ class _Composer:
         line, col = self._check(event)
         self.positions.values[path] = (line, col)
         if isinstance(event, yaml.ScalarEvent):
+            if event.style in ("'", '"'):
+                self.positions.quoted.add(path)
             if event.implicit[0] and event.tag is None:
                 if event.value in _NULLS:
                     return None

@@ -264,6 +264,11 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "本行“ #”之后的内容是注释，会被忽略（只保留“{kept}”）；"
         "如要保留 # 及其后的文字，请给整个值加上引号",
     ),
+    "tags_joined": (
+        "'{comma}' joins two tags into one, '{tag}'; to write them as two tags, separate them "
+        "with an ordinary comma: tags: {written}",
+        "“{comma}”把两个标签连成了一个“{tag}”；如要写成两个标签，请用英文逗号分隔：tags: {written}",
+    ),
     "invalid_value": (
         "'{key}' has an invalid value: {detail}",
         "“{key}”的值无效：{detail}",

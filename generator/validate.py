@@ -87,6 +87,7 @@ def validate_project(
         return None, problems
     data, schema_problems = _parse(ProjectFile, doc)
     problems += schema_problems
+    problems += _check_tags(doc)
     if data is None:  # every other error too, from the parts that are valid by themselves,
         parts = _valid_parts(doc.data)  # so that errors never come in rounds
         problems += _unknown_departments(doc, Registry(site))
@@ -423,6 +424,41 @@ def _valid_parts(raw: Any) -> _Parts:
         items("notes", Note),
         items("indicators", Indicator),
     )
+
+
+_TAG_JOINS = re.compile("[，、]")
+"""A Chinese comma or enumeration comma: in ``tags: [教学，科研]`` it joins two tags into one."""
+
+
+def _check_tags(doc: Document) -> list[Diagnostic]:
+    """A warning for each tag that a Chinese comma joined with the next: where the comma
+    is, and the list written with ordinary commas."""
+    listed = doc.data.get("tags") if isinstance(doc.data, dict) else None
+    if not isinstance(listed, list):
+        return []
+    tags = [(i, tag) for i, tag in enumerate(listed) if isinstance(tag, str)]
+    parts = [part.strip() for _, tag in tags for part in _TAG_JOINS.split(tag)]
+    written = "[" + ", ".join(part for part in parts if part) + "]"
+    problems: list[Diagnostic] = []
+    for i, tag in tags:
+        join = _TAG_JOINS.search(tag)
+        if join is None:
+            continue
+        line, col = doc.positions.of_value(("tags", i))
+        col += join.start() + (("tags", i) in doc.positions.quoted)
+        problems.append(
+            make(
+                doc.file,
+                line,
+                col,
+                "tags_joined",
+                "warning",
+                comma=join.group(),
+                tag=tag.strip(),
+                written=written,
+            )
+        )
+    return problems
 
 
 def _check_milestone_ids(data: _Parts, doc: Document) -> list[Diagnostic]:

@@ -570,6 +570,61 @@ def test_scalars_load_as_the_text_written(run: Run, root: Root, tmp_path: Path) 
     assert project["tags"] == ["yes", "on", "0x1F", "1.0"]
 
 
+def test_tags_joined_by_a_chinese_comma_are_a_warning_that_shows_two(run: Run, root: Root) -> None:
+    root.project(
+        "x",
+        """\
+        title: 一流本科专业建设
+        lead: academic-affairs
+        tags: [党建, 教学，科研, "人才、引进"]
+        """,
+    )
+    code, lines, _ = check(run, root)
+    written = "tags: [党建, 教学, 科研, 人才, 引进]"
+    assert (code, lines) == (
+        0,
+        [
+            "projects/x.yaml:3:14: warning: '，' joins two tags into one, '教学，科研'; to write "
+            f"them as two tags, separate them with an ordinary comma: {written}",
+            "projects/x.yaml:3:22: warning: '、' joins two tags into one, '人才、引进'; to write "
+            f"them as two tags, separate them with an ordinary comma: {written}",
+        ],
+    )
+    code, lines, _ = check(run, root, "--lang", "zh-CN")
+    assert lines[0] == (
+        "projects/x.yaml:3:14: 警告：“，”把两个标签连成了一个“教学，科研”；"
+        f"如要写成两个标签，请用英文逗号分隔：{written}"
+    )
+
+
+def test_a_tag_joined_by_a_chinese_comma_in_a_block_list(run: Run, root: Root) -> None:
+    root.project(
+        "x",
+        """\
+        title: 一流本科专业建设
+        lead: academic-affairs
+        tags:
+          - 教学，科研
+        """,
+    )
+    assert check(run, root)[1] == [
+        "projects/x.yaml:4:7: warning: '，' joins two tags into one, '教学，科研'; to write them "
+        "as two tags, separate them with an ordinary comma: tags: [教学, 科研]"
+    ]
+
+
+def test_a_tag_joined_by_a_chinese_comma_is_named_in_a_file_with_errors(
+    run: Run, root: Root
+) -> None:
+    root.project("x", "title: 一流本科专业建设\nlead: academic-affairs\nstatus: 暂停\ntags: [教学，科研]\n")
+    assert problems(run, root) == [
+        "projects/x.yaml:3:9: '暂停' is not allowed for 'status' (did you mean 'paused'?); "
+        "use one of: active, paused, done, cancelled",
+        "projects/x.yaml:4:10: warning: '，' joins two tags into one, '教学，科研'; to write them "
+        "as two tags, separate them with an ordinary comma: tags: [教学, 科研]",
+    ]
+
+
 # --- departments ------------------------------------------------------------------------
 
 

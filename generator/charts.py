@@ -10,7 +10,8 @@ every project on a row and every milestone on a shared time axis:
 * rows are grouped by lead department, in the order of ``site.yaml``; inside a group the
   projects keep the meeting order of :mod:`generator.status` (red first);
 * each milestone is a mark at its due date, shaped *and* coloured by its state, with a
-  slip line to its completion date (done late) or to today (overdue).
+  slip line to its completion date (done late) or to today (overdue, in an active project:
+  a paused, done or cancelled project's overdue mark has none).
 
 The same component draws a one-row strip on each project page (its own axis);
 :func:`sparkline` draws an indicator's figures. The context stage calls these; the
@@ -164,7 +165,7 @@ class Mark:
     """The shape's SVG path data, already placed at (x, y)."""
     number_y: float
     slip_x: float | None
-    """The end of the slip line: the completion date (done late) or today (overdue)."""
+    """The end of the slip line: the completion date (done late) or today (overdue, flagged)."""
 
 
 @dataclass(frozen=True)
@@ -379,7 +380,7 @@ def _row(
         slip: float | None = None
         if ms.state == "done-late" and m.done is not None:
             slip = axis.x(m.done)
-        elif ms.state == "overdue":
+        elif ms.flagged:  # overdue in an active project: the delay runs on to today
             slip = axis.today_x
         marks.append(
             Mark(

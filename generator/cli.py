@@ -89,9 +89,9 @@ def _parser() -> argparse.ArgumentParser:
         choices=["error", "overdue", "stale"],
         action="append",
         default=None,
-        help="exit 1 on invalid input (error, the default), also when a milestone is overdue "
-        "(overdue), or also when an active project has no recent note (stale; the stale "
-        "projects are then listed); may be given more than once",
+        help="exit 1 on invalid input (error, the default), also when a milestone of an active "
+        "project is overdue (overdue), or also when an active project has no recent note "
+        "(stale; the stale projects are then listed); may be given more than once",
     )
     _serve_parser(commands, common)
     _diff_parser(commands, common)

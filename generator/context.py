@@ -223,7 +223,10 @@ def _index(portfolio: PortfolioStatus, common: Common) -> IndexPage:
         **common,
         projects=list(portfolio.projects),
         health_counts={h: sum(1 for p in portfolio.projects if p.health == h) for h in HEALTHS},
-        state_counts={s: sum(1 for m in milestones if m.state == s) for s in STATES},
+        state_counts={
+            s: sum(1 for m in milestones if m.state == s and (s != "overdue" or m.flagged))
+            for s in STATES
+        },  # the overdue milestones flagged: those of active projects
         milestone_total=len(milestones),
         days_to_year_end=charts.days_to_year_end(portfolio.today),
         this_week=week_of(portfolio.today),
@@ -250,7 +253,7 @@ def _department(
         led=led,
         joined=joined,
         owned=owned,
-        overdue=[d for d in owned if d.milestone.state == "overdue"],
+        overdue=[d for d in owned if d.milestone.flagged],
     )
 
 

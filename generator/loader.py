@@ -53,6 +53,8 @@ class Positions:
 
     values: dict[Path, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    quoted: set[Path] = field(default_factory=set)
+    """The values written in quotes: their text starts one column after their position."""
 
     def of_value(self, path: Path) -> tuple[int, int]:
         """Where the value at ``path`` is; the nearest enclosing value if it is absent."""
@@ -78,8 +80,8 @@ class Document:
 
 
 class _Fatal(Exception):
-    def __init__(self, diagnostic: Diagnostic) -> None:
-        self.diagnostic = diagnostic
+    def __init__(self, *diagnostics: Diagnostic) -> None:
+        self.diagnostics = list(diagnostics)
 
 
 def load_bytes(raw: bytes, file: str) -> Document:
@@ -89,7 +91,7 @@ def load_bytes(raw: bytes, file: str) -> Document:
         text = _decode(raw, file)
         data, problems = _Composer(text, file, positions).compose()
     except _Fatal as fatal:
-        return Document(file, None, positions, [fatal.diagnostic])
+        return Document(file, None, positions, fatal.diagnostics)
     return Document(file, data, positions, problems)
 
 
@@ -111,7 +113,32 @@ def _decode(raw: bytes, file: str) -> str:
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise _Fatal(make(file, line, 1, "not_utf8"))
+    controls = control_characters(text)
+    if controls:
+        raise _Fatal(*(make(file, ln, col, "control_character", char=c) for ln, col, c in controls))
     return text
+
+
+_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+"""The characters YAML refuses: the C0 and C1 controls but tab and the line breaks, DEL, and
+U+FFFE/U+FFFF. Invisible in most editors; an ESC comes pasted from a terminal (``\\x1b[31m``)."""
+MAX_CONTROL_REPORTS = 20
+"""At most this many control characters are named in one file (each with its place)."""
+
+
+def control_characters(text: str) -> list[tuple[int, int, str]]:
+    """Where the characters YAML refuses stand in ``text``, the first
+    :data:`MAX_CONTROL_REPORTS`: (line, column, ``U+001B``), lines counted as YAML does."""
+    found: list[tuple[int, int, str]] = []
+    line, line_start, scanned = 1, 0, 0
+    for match in _REFUSED.finditer(text):
+        for brk in _LINE_BREAK.finditer(text, scanned, match.start()):
+            line, line_start = line + 1, brk.end()
+        scanned = match.start()
+        found.append((line, match.start() - line_start + 1, f"U+{ord(match.group()):04X}"))
+        if len(found) == MAX_CONTROL_REPORTS:
+            break
+    return found
 
 
 class _Composer:
@@ -157,6 +184,8 @@ class _Composer:
         line, col = self._check(event)
         self.positions.values[path] = (line, col)
         if isinstance(event, yaml.ScalarEvent):
+            if event.style in ("'", '"'):
+                self.positions.quoted.add(path)
             if event.implicit[0] and event.tag is None:
                 if event.value in _NULLS:
                     return None
@@ -235,7 +264,7 @@ class _Composer:
             return make(self.file, slip_line, slip_col, slip_code, key=key)
         markdown = _markdown_start(self.text, line)
         if markdown is not None:
-            return make(self.file, line, markdown[0], "yaml_markdown_start", start=markdown[1])
+            return make(self.file, line, markdown[0], markdown[1], "error", **markdown[2])
         bracket = _BRACKET_TEXT.search(_line_text(self.text, line))
         if bracket:
             return make(self.file, line, bracket.start(1) + 1, "yaml_bracket_text")
@@ -340,12 +369,32 @@ _MARKDOWN_START = re.compile(r"^[ ]*(?:-[ ]+)?[^\s:#][^:#]*?:[ ]+(\*+|-(?=[ ])|>
 Markdown's bold, list or quote does, which YAML reads as an alias, a list or a block."""
 
 
-def _markdown_start(text: str, line: int) -> tuple[int, str] | None:
+_FLOW_KEY = r"""^.*?[{,][ ]*(?:[^\s:#,'"\[\]{}][^:#,\[\]{}]*?):[ ]+"""
+"""Up to a value in a flow mapping: ``- {date: 2026-05-01, text: `` (any key of the line)."""
+_FLOW_MARKDOWN_START = re.compile(
+    _FLOW_KEY.replace("(?:", "(?P<key>", 1) + r"(?P<start>\*+|-(?=[ ])|>)"
+)
+"""``- {date: 2026-05-01, text: **重点**完成}``: the same, in a flow mapping."""
+
+
+def _markdown_start(text: str, line: int) -> tuple[int, str, dict[str, str]] | None:
     """Where the value on ``line`` starts like Markdown that YAML cannot read as text: the
-    column and the characters it starts with. Only if the file, with that value made plain
-    text, reads past ``line``."""
-    start = _line_match(text, line, _MARKDOWN_START, lambda m: m.string[: m.start(1)] + "x\n")
-    return (start.start(1) + 1, start.group(1)) if start else None
+    column, the message code and its arguments (the characters it starts with; inside
+    ``{ }``, where a value cannot be a block and is told to be quoted, its key too). Only if
+    the file, with that value made plain text, reads past ``line``."""
+    block = _line_match(text, line, _MARKDOWN_START, lambda m: m.string[: m.start(1)] + "x\n")
+    if block:
+        return block.start(1) + 1, "yaml_markdown_start", {"start": block.group(1)}
+    flow = _line_match(
+        text,
+        line,
+        _FLOW_MARKDOWN_START,
+        lambda m: m.string[: m.start("start")] + "x" + m.string[m.end("start") :],
+    )
+    if flow is None:
+        return None
+    args = {"start": flow.group("start"), "key": flow.group("key").strip()}
+    return flow.start("start") + 1, "yaml_markdown_start_flow", args
 
 
 _AFTER_CLOSING = re.compile(
@@ -355,12 +404,28 @@ _AFTER_CLOSING = re.compile(
 """``title: "一流" 专业``, ``title: 'it's'``, ``tags: [a, b]]``: text after a value closed."""
 
 
+_FLOW_AFTER_CLOSING = re.compile(
+    _FLOW_KEY + r"""("[^"\\]*(?:\\.[^"\\]*)*"|'[^']*(?:''[^']*)*')[ ]*(?=[^\s#,\]}])"""
+)
+"""``- {due: 2026-12-01, title: "一流" 专业}``: text after a quoted value of a flow mapping."""
+_FLOW_END = re.compile(r"[,\]}]|$", re.MULTILINE)
+
+
 def _text_after_closing(text: str, line: int) -> tuple[int, str] | None:
     """Where text follows a value's closing quote or bracket on ``line``: the column of
     that text and the closing character. Only if the file, without that text, reads past
     ``line``."""
-    closed = _line_match(text, line, _AFTER_CLOSING, lambda m: m.string[: m.end(1)] + "\n")
+    closed = _line_match(
+        text, line, _AFTER_CLOSING, lambda m: m.string[: m.end(1)] + "\n"
+    ) or _line_match(text, line, _FLOW_AFTER_CLOSING, _without_flow_extra)
     return (closed.end() + 1, closed.group(1)[-1]) if closed else None
+
+
+def _without_flow_extra(found: re.Match[str]) -> str:
+    """The line of ``found`` without the text after its quoted value, up to the next ``,``
+    ``}`` or ``]``."""
+    end = _FLOW_END.search(found.string, found.end())
+    return found.string[: found.end(1)] + found.string[end.start() if end else len(found.string) :]
 
 
 def _line_match(

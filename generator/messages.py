@@ -58,6 +58,12 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "文件不是 UTF-8 编码（此处是第一个无法识别的字节）；请以 UTF-8 编码保存，"
         "例如在 GitHub 网页编辑器中编辑，或选择“以 UTF-8 编码保存”",
     ),
+    "control_character": (
+        "an invisible control character ({char}) stands here, perhaps pasted from a terminal "
+        "or another program; YAML does not allow it: delete it",
+        "此处有一个看不见的控制字符（{char}），可能是从终端或其他程序粘贴进来的；"
+        "YAML 不允许这种字符：请把它删除",
+    ),
     "read_failed": (
         "the file could not be read: {reason}",
         "无法读取文件：{reason}",
@@ -90,6 +96,12 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "indented",
         "以“{start}”开头的文字（Markdown 的加粗、列表或引用）会被当成 YAML 语法；"
         "请写成文本块：冒号后写“|”，文字另起一行并缩进",
+    ),
+    "yaml_markdown_start_flow": (
+        "text that starts with '{start}' (Markdown's bold, list or quote) is read as YAML "
+        'syntax; inside {{ }} put the whole value in double quotes, as in {key}: "{start}…"',
+        "以“{start}”开头的文字（Markdown 的加粗、列表或引用）会被当成 YAML 语法；"
+        '在 {{ }} 中请给整个值加上双引号，例如 {key}: "{start}…"',
     ),
     "yaml_bad_start": (
         "a value cannot start with this character (such as %, @ or `); put the whole value "
@@ -190,6 +202,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "'{key}' must be a date written YYYY-MM-DD (for example 2026-06-15), not '{value}'",
         "“{key}”应为 YYYY-MM-DD 格式的日期（例如 2026-06-15），而不是“{value}”",
     ),
+    "date_written_otherwise": (
+        "'{key}' must be a date written YYYY-MM-DD: write it as {meant}, not '{value}'",
+        "“{key}”应为 YYYY-MM-DD 格式的日期：请写成 {meant}，而不是“{value}”",
+    ),
     "date_with_time": (
         "'{key}' must be a date only (YYYY-MM-DD), without a time: '{value}'",
         "“{key}”只能写日期（YYYY-MM-DD），不能带时间：“{value}”",
@@ -248,6 +264,11 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "本行“ #”之后的内容是注释，会被忽略（只保留“{kept}”）；"
         "如要保留 # 及其后的文字，请给整个值加上引号",
     ),
+    "tags_joined": (
+        "'{comma}' joins two tags into one, '{tag}'; to write them as two tags, separate them "
+        "with an ordinary comma: tags: {written}",
+        "“{comma}”把两个标签连成了一个“{tag}”；如要写成两个标签，请用英文逗号分隔：tags: {written}",
+    ),
     "invalid_value": (
         "'{key}' has an invalid value: {detail}",
         "“{key}”的值无效：{detail}",
@@ -293,8 +314,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "完成日期 {value} 晚于今天（{today}）；节点完成后再填写完成日期",
     ),
     "done_before_start": (
-        "the completion date {value} is before the milestone's start {start}",
-        "完成日期 {value} 早于该节点的开始日期 {start}",
+        "the completion date {value} is before the milestone's planned start {start}; it is "
+        "recorded as done (if the work began earlier than planned, correct 'start')",
+        "完成日期 {value} 早于该节点计划的开始日期 {start}；节点仍按已完成记录"
+        "（如果工作提前开始，请更正 start）",
     ),
     "start_after_due": (
         "the start date {start} is after the due date {due}",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 import zoneinfo
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -18,8 +19,8 @@ from pydantic_core import PydanticCustomError
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 _ID = re.compile(ID_PATTERN)
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_DATETIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ]")
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 HANDLE_PATTERN = r"^@[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,254})(?:/[A-Za-z0-9][A-Za-z0-9_.-]{0,254})*$"
@@ -42,13 +43,39 @@ def _date(value: Any) -> dt.date:
     if not isinstance(value, str):
         raise PydanticCustomError("expected_date", "date expected", {"value": _shown(value)})
     text = value.strip()
-    if not _DATE.match(text):
-        code = "date_with_time" if _DATETIME.match(text) else "expected_date"
-        raise PydanticCustomError(code, "date expected", {"value": text})
+    if _DATE.match(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+    code, args = date_problem(text)
+    raise PydanticCustomError(code, "date expected", args)
+
+
+_OTHER_DATE = re.compile(
+    r"^([0-9]{4}) *(?:[-/.]|年) *([0-9]{1,2}) *(?:[-/.]|月) *([0-9]{1,2}) *日?$", re.ASCII
+)
+"""A date written another common way: ``2026/1/31``, ``2026.1.31``, ``2026-1-31``,
+``2026年1月31日`` (full-width digits and punctuation made ordinary first)."""
+
+
+def date_problem(text: str) -> tuple[str, dict[str, str]]:
+    """Why ``text`` is not a date written YYYY-MM-DD: a message code and its arguments.
+
+    A date written another common way (:data:`_OTHER_DATE`) gets the exact value to type
+    (``date_written_otherwise``, ``meant``), or ``impossible_date`` when it names no real
+    day; a date with a time gets ``date_with_time``; anything else ``expected_date``."""
+    plain = unicodedata.normalize("NFKC", text)
+    if _DATETIME.match(plain):
+        return "date_with_time", {"value": text}
+    other = _OTHER_DATE.match(plain)
+    if other is None:
+        return "expected_date", {"value": text}
     try:
-        return dt.date.fromisoformat(text)
+        meant = dt.date(*(int(part) for part in other.groups()))
     except ValueError:
-        raise PydanticCustomError("impossible_date", "impossible date", {"value": text}) from None
+        return "impossible_date", {"value": text}
+    return "date_written_otherwise", {"value": text, "meant": meant.isoformat()}
 
 
 def _number(value: Any) -> float:

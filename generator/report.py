@@ -122,7 +122,8 @@ def built_line(result: BuildResult, out: Path, lang: str) -> str:
 
 
 def overdue(state: PortfolioStatus) -> list[tuple[ProjectStatus, MilestoneStatus]]:
-    return [(p, m) for p in state.projects for m in p.milestones if m.state == "overdue"]
+    """The flagged overdue milestones: those of active projects."""
+    return [(p, m) for p in state.projects for m in p.milestones if m.flagged]
 
 
 def due_soon(state: PortfolioStatus) -> list[tuple[ProjectStatus, MilestoneStatus]]:

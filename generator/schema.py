@@ -28,7 +28,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
 from generator.diagnostics import Diagnostic, make, suggest
-from generator.loader import load_bytes
+from generator.loader import control_characters, load_bytes
 from generator.messages import render_message
 from generator.models import (
     _NUMBER,
@@ -42,6 +42,7 @@ from generator.models import (
     Note,
     ProjectFile,
     SiteConfig,
+    date_problem,
 )
 from generator.validate import validate_site
 
@@ -493,12 +494,20 @@ def validate_files(root: Path, site: SiteConfig) -> tuple[int, list[Problem]]:
     for file, schema in checks:
         validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
         try:
-            data, where = load_editor_yaml((root / file).read_text(encoding="utf-8"))
+            text = (root / file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(
                 Problem(file, 1, 1, render_message("read_failed", {"reason": exc}, site.language))
             )
             continue
+        controls = control_characters(text)
+        for line, col, char in controls:  # the reader refuses them, as the generator does
+            message = render_message("control_character", {"char": char}, site.language)
+            problems.append(Problem(file, line, col, message))
+        if controls:
+            continue
+        try:
+            data, where = load_editor_yaml(text)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -633,11 +642,12 @@ def _explain(
             )
         ]
     if kind in ("pattern", "format", "type") and schema.get("format") == "date":
-        if kind == "format":  # reported once: as a pattern error, or as no such day
-            if not re.match(DATE_PATTERN, str(instance)):
-                return []
-            return [at(position, "impossible_date", key=key, value=instance)]
-        return [at(position, "expected_date", key=key, value=_shown(instance))]
+        if kind == "type":
+            return [at(position, "expected_date", key=key, value=_shown(instance))]
+        if kind == "format" and not re.match(DATE_PATTERN, str(instance)):
+            return []  # reported once: as a pattern error, or as no such day
+        code, args = date_problem(str(instance))  # in the generator's words
+        return [at(position, code, key=key, **args)]
     if kind == "type":
         expected = _as_list(error.validator_value)
         found = _found(instance)

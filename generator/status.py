@@ -2,9 +2,10 @@
 
 Milestone states, progress and health follow the contract of the README:
 
-* ``done`` (done ≤ due) · ``done-late`` (done > due) · ``overdue`` (not done, due < today,
-  active project) · ``due-soon`` (not done, today ≤ due ≤ today + due_soon_days) ·
-  ``upcoming`` (otherwise);
+* ``done`` (done ≤ due) · ``done-late`` (done > due) · ``overdue`` (not done, due < today)
+  · ``due-soon`` (not done, today ≤ due ≤ today + due_soon_days) · ``upcoming`` (otherwise);
+* an overdue milestone is *flagged* (counted, listed, alerted) only in an active project:
+  in a paused, done or cancelled one it is overdue but never flagged;
 * progress = weight done ÷ total weight, 0 with no milestones;
 * health = done / paused / cancelled from ``status``; for an active project ``red``
   with any overdue milestone, else ``amber`` when the newest note is more than
@@ -50,6 +51,9 @@ class MilestoneStatus:
     """Due date minus baseline: > 0 slipped, < 0 brought forward."""
     replans: tuple[Replan, ...]
     """Every change of the due date since the baseline, oldest first."""
+    flagged: bool
+    """Overdue in an active project: what the counts, lists, checks and alerts of overdue
+    milestones take. An overdue milestone of a paused, done or cancelled project is not."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ class ProjectStatus:
     progress: float
     milestones: tuple[MilestoneStatus, ...]
     overdue: int
+    """Its flagged overdue milestones: none in a project that is not active."""
     due_soon: int
     next_milestone: MilestoneStatus | None
     last_note: dt.date | None
@@ -87,14 +92,12 @@ class PortfolioStatus:
     """Sorted for the meeting: red first, then by health, overdue count and id."""
 
 
-def milestone_state(
-    milestone: Milestone, today: dt.date, due_soon_days: int, active: bool = True
-) -> tuple[State, int]:
+def milestone_state(milestone: Milestone, today: dt.date, due_soon_days: int) -> tuple[State, int]:
     if milestone.done is not None:
         late = (milestone.done - milestone.due).days
         return ("done-late", late) if late > 0 else ("done", 0)
     left = (milestone.due - today).days
-    if left < 0 and active:
+    if left < 0:
         return "overdue", -left
     if 0 <= left <= due_soon_days:
         return "due-soon", left
@@ -116,12 +119,15 @@ def project_status(
     found = slips or {}
     states: list[MilestoneStatus] = []
     for i, (m, line) in enumerate(zip(data.milestones, project.milestone_lines, strict=True)):
-        state, days = milestone_state(m, today, site.due_soon_days, active)
+        state, days = milestone_state(m, today, site.due_soon_days)
         slip = found.get((project.id, i)) or Slip.unplanned(m.due)
+        flagged = state == "overdue" and active
         states.append(
-            MilestoneStatus(i, line, m, state, days, slip.baseline, slip.slip_days, slip.replans)
+            MilestoneStatus(
+                i, line, m, state, days, slip.baseline, slip.slip_days, slip.replans, flagged
+            )
         )
-    overdue = sum(1 for s in states if s.state == "overdue")
+    overdue = sum(1 for s in states if s.flagged)
     notes = tuple(sorted(data.notes, key=lambda n: n.date, reverse=True))
     last_note = notes[0].date if notes else None
     days_since = (today - last_note).days if last_note else None

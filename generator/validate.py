@@ -87,6 +87,7 @@ def validate_project(
         return None, problems
     data, schema_problems = _parse(ProjectFile, doc)
     problems += schema_problems
+    problems += _check_tags(doc)
     if data is None:  # every other error too, from the parts that are valid by themselves,
         parts = _valid_parts(doc.data)  # so that errors never come in rounds
         problems += _unknown_departments(doc, Registry(site))
@@ -136,7 +137,25 @@ def _parse(model: type[_ModelT], doc: Document) -> tuple[_ModelT | None, list[Di
     try:
         return model.model_validate(doc.data), []
     except ValidationError as exc:
-        return None, [_from_pydantic(error, model, doc) for error in exc.errors()]
+        errors = exc.errors()
+        slipped = _slipped_keys(errors)
+        return None, [
+            _from_pydantic(error, model, doc)
+            for error in errors
+            if not (error["type"] == "missing" and tuple(error["loc"]) in slipped)
+        ]
+
+
+def _slipped_keys(errors: list[Any]) -> set[Path]:
+    """The keys a mapping lacks because they were typed with a slip: in ``{title：评估}``
+    the key read is ``title：评估``, named as the slip; ``title`` is not missing as well."""
+    found: set[Path] = set()
+    for error in errors:
+        key = error["loc"][-1] if error["type"] == "extra_forbidden" else None
+        slip = slipped_key(key) if isinstance(key, str) else None
+        if slip:
+            found.add((*error["loc"][:-1], slip[2]))
+    return found
 
 
 _EMPTY_TYPES = {"string_too_short", "too_short"}
@@ -165,6 +184,9 @@ def _from_pydantic(error: Any, model: type[BaseModel], doc: Document) -> Diagnos
         odd = _ODD_SPACE.search(key)
         if odd and key.strip(ODD_SPACES) in allowed:  # "\u3000\u3000due": indented full-width
             return make(doc.file, line, col + odd.start(), "yaml_full_width_space")
+        slip = slipped_key(key)
+        if slip:  # "{title：评估, due: …}": one key, read as a whole
+            return make(doc.file, line, col + slip[0] - 1, slip[1], key=slip[2])
         return make(
             doc.file,
             line,
@@ -211,6 +233,7 @@ def _from_pydantic(error: Any, model: type[BaseModel], doc: Document) -> Diagnos
     if kind in {
         "expected_text",
         "expected_date",
+        "date_written_otherwise",
         "date_with_time",
         "impossible_date",
         "expected_number",
@@ -403,6 +426,41 @@ def _valid_parts(raw: Any) -> _Parts:
     )
 
 
+_TAG_JOINS = re.compile("[，、]")
+"""A Chinese comma or enumeration comma: in ``tags: [教学，科研]`` it joins two tags into one."""
+
+
+def _check_tags(doc: Document) -> list[Diagnostic]:
+    """A warning for each tag that a Chinese comma joined with the next: where the comma
+    is, and the list written with ordinary commas."""
+    listed = doc.data.get("tags") if isinstance(doc.data, dict) else None
+    if not isinstance(listed, list):
+        return []
+    tags = [(i, tag) for i, tag in enumerate(listed) if isinstance(tag, str)]
+    parts = [part.strip() for _, tag in tags for part in _TAG_JOINS.split(tag)]
+    written = "[" + ", ".join(part for part in parts if part) + "]"
+    problems: list[Diagnostic] = []
+    for i, tag in tags:
+        join = _TAG_JOINS.search(tag)
+        if join is None:
+            continue
+        line, col = doc.positions.of_value(("tags", i))
+        col += join.start() + (("tags", i) in doc.positions.quoted)
+        problems.append(
+            make(
+                doc.file,
+                line,
+                col,
+                "tags_joined",
+                "warning",
+                comma=join.group(),
+                tag=tag.strip(),
+                written=written,
+            )
+        )
+    return problems
+
+
 def _check_milestone_ids(data: _Parts, doc: Document) -> list[Diagnostic]:
     """A milestone ``id`` names one milestone of its project: no two may share it."""
     problems: list[Diagnostic] = []
@@ -442,7 +500,14 @@ def _check_dates(data: _Parts, doc: Document, today: dt.date) -> list[Diagnostic
         if m.done and m.done > today:
             at(("milestones", i, "done"), "done_in_future", value=m.done, today=today)
         if m.done and m.start and m.done < m.start:
-            at(("milestones", i, "done"), "done_before_start", value=m.done, start=m.start)
+            # A done date is a fact, a start a plan: a team may finish before it planned to start.
+            at(
+                ("milestones", i, "done"),
+                "done_before_start",
+                "warning",
+                value=m.done,
+                start=m.start,
+            )
         if data.due and m.due > data.due:
             at(
                 ("milestones", i, "due"),

@@ -242,18 +242,69 @@ def test_datetime_where_a_date_is_meant(run: Run, root: Root, written: str) -> N
     ]
 
 
-def test_date_in_another_format(run: Run, root: Root) -> None:
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2026/1/31",
+        "2026.1.31",
+        "2026年1月31日",
+        "2026-1-31",
+        "2026/01/31",
+        "２０２６-０１-３１",  # noqa: RUF001
+        "２０２６／１／３１",  # noqa: RUF001
+        "２０２６年１月３１日",
+        "2026 年 1 月 31 日",
+    ],
+)
+def test_date_written_another_common_way_names_the_value_to_type(
+    run: Run, root: Root, written: str
+) -> None:
+    root.project(
+        "x",
+        f"""\
+        title: 一流本科专业建设
+        lead: academic-affairs
+        milestones:
+          - title: 印发方案
+            due: {written}
+        """,
+    )
+    assert problems(run, root) == [
+        f"projects/x.yaml:5:10: 'due' must be a date written YYYY-MM-DD: write it as 2026-01-31, "
+        f"not '{written}'"
+    ]
+    assert problems(run, root, "--lang", "zh-CN") == [
+        f"projects/x.yaml:5:10: “due”应为 YYYY-MM-DD 格式的日期：请写成 2026-01-31，"
+        f"而不是“{written}”"
+    ]
+
+
+@pytest.mark.parametrize("written", ["2026/2/30", "2026.2.30", "2026年2月30日", "２０２６-０２-３０"])  # noqa: RUF001
+def test_date_written_another_way_naming_no_real_day_says_so(
+    run: Run, root: Root, written: str
+) -> None:
+    root.project("x", f"title: 一流本科专业建设\nlead: academic-affairs\nstart: {written}\n")
+    assert problems(run, root) == [
+        f"projects/x.yaml:3:8: '{written}' is not a real calendar date (start); "
+        "check the month and the day"
+    ]
+    assert problems(run, root, "--lang", "zh-CN") == [
+        f"projects/x.yaml:3:8: “{written}”不是实际存在的日期（start）；请检查月份和日期"
+    ]
+
+
+def test_date_in_an_unknown_format(run: Run, root: Root) -> None:
     root.project(
         "x",
         """\
         title: 一流本科专业建设
         lead: academic-affairs
-        due: 2026/12/31
+        due: 31/12/2026
         """,
     )
     assert problems(run, root) == [
         "projects/x.yaml:3:6: 'due' must be a date written YYYY-MM-DD (for example 2026-06-15), "
-        "not '2026/12/31'"
+        "not '31/12/2026'"
     ]
 
 
@@ -291,7 +342,10 @@ def test_done_today_is_allowed(run: Run, root: Root) -> None:
     assert (code, lines) == (0, [])
 
 
-def test_done_before_start(run: Run, root: Root) -> None:
+def test_done_before_start_is_a_warning_and_the_milestone_is_done(
+    run: Run, root: Root, tmp_path: Path
+) -> None:
+    """A done date is a fact and a start a plan: a team that finished early records it."""
     root.project(
         "x",
         """\
@@ -304,10 +358,29 @@ def test_done_before_start(run: Run, root: Root) -> None:
             done: 2026-02-27
         """,
     )
-    assert problems(run, root) == [
-        "projects/x.yaml:7:11: the completion date 2026-02-27 is before the milestone's start "
-        "2026-03-01"
-    ]
+    code, lines, _ = check(run, root)
+    assert (code, lines) == (
+        0,
+        [
+            "projects/x.yaml:7:11: warning: the completion date 2026-02-27 is before the "
+            "milestone's planned start 2026-03-01; it is recorded as done (if the work began "
+            "earlier than planned, correct 'start')"
+        ],
+    )
+    code, lines, _ = check(run, root, "--lang", "zh-CN")
+    assert (code, lines) == (
+        0,
+        [
+            "projects/x.yaml:7:11: 警告：完成日期 2026-02-27 早于该节点计划的开始日期 2026-03-01；"
+            "节点仍按已完成记录（如果工作提前开始，请更正 start）"
+        ],
+    )
+    out = tmp_path / "site"
+    code, _, err = run("build", "--root", root.path, "--out", out, "--today", "2026-11-25")
+    assert code == 0, err
+    data = json.loads((out / "data.json").read_text(encoding="utf-8"))
+    (milestone,) = data["projects"][0]["milestones"]
+    assert (milestone["done"], milestone["state"]) == ("2026-02-27", "done")
 
 
 def test_milestone_due_after_the_project_is_a_warning_and_the_build_succeeds(
@@ -495,6 +568,61 @@ def test_scalars_load_as_the_text_written(run: Run, root: Root, tmp_path: Path) 
     [project] = data["projects"]
     assert (project["title"], project["sponsor"], project["contact"]) == ("2020", "no", "12:30")
     assert project["tags"] == ["yes", "on", "0x1F", "1.0"]
+
+
+def test_tags_joined_by_a_chinese_comma_are_a_warning_that_shows_two(run: Run, root: Root) -> None:
+    root.project(
+        "x",
+        """\
+        title: 一流本科专业建设
+        lead: academic-affairs
+        tags: [党建, 教学，科研, "人才、引进"]
+        """,
+    )
+    code, lines, _ = check(run, root)
+    written = "tags: [党建, 教学, 科研, 人才, 引进]"
+    assert (code, lines) == (
+        0,
+        [
+            "projects/x.yaml:3:14: warning: '，' joins two tags into one, '教学，科研'; to write "
+            f"them as two tags, separate them with an ordinary comma: {written}",
+            "projects/x.yaml:3:22: warning: '、' joins two tags into one, '人才、引进'; to write "
+            f"them as two tags, separate them with an ordinary comma: {written}",
+        ],
+    )
+    code, lines, _ = check(run, root, "--lang", "zh-CN")
+    assert lines[0] == (
+        "projects/x.yaml:3:14: 警告：“，”把两个标签连成了一个“教学，科研”；"
+        f"如要写成两个标签，请用英文逗号分隔：{written}"
+    )
+
+
+def test_a_tag_joined_by_a_chinese_comma_in_a_block_list(run: Run, root: Root) -> None:
+    root.project(
+        "x",
+        """\
+        title: 一流本科专业建设
+        lead: academic-affairs
+        tags:
+          - 教学，科研
+        """,
+    )
+    assert check(run, root)[1] == [
+        "projects/x.yaml:4:7: warning: '，' joins two tags into one, '教学，科研'; to write them "
+        "as two tags, separate them with an ordinary comma: tags: [教学, 科研]"
+    ]
+
+
+def test_a_tag_joined_by_a_chinese_comma_is_named_in_a_file_with_errors(
+    run: Run, root: Root
+) -> None:
+    root.project("x", "title: 一流本科专业建设\nlead: academic-affairs\nstatus: 暂停\ntags: [教学，科研]\n")
+    assert problems(run, root) == [
+        "projects/x.yaml:3:9: '暂停' is not allowed for 'status' (did you mean 'paused'?); "
+        "use one of: active, paused, done, cancelled",
+        "projects/x.yaml:4:10: warning: '，' joins two tags into one, '教学，科研'; to write them "
+        "as two tags, separate them with an ordinary comma: tags: [教学, 科研]",
+    ]
 
 
 # --- departments ------------------------------------------------------------------------

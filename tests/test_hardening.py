@@ -168,6 +168,96 @@ def test_text_after_a_closing_quote_or_bracket(
     assert errors(run, root) == ["projects/p.yaml:" + expected]
 
 
+MARKDOWN_START_FLOW = (
+    "text that starts with '{start}' (Markdown's bold, list or quote) is read as YAML syntax; "
+    'inside {{ }} put the whole value in double quotes, as in {key}: "{start}…"'
+)
+FLOW_NOTE = "title: 项目\nlead: academic-affairs\nnotes:\n  - {date: 2026-05-01, "
+FLOW_MILESTONE = MILESTONE + "  - {"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            FLOW_NOTE + "text: **重点**完成}\n",
+            "4:30: " + MARKDOWN_START_FLOW.format(start="**", key="text"),
+        ),
+        (
+            FLOW_NOTE + "text: *重点*完成, kind: progress}\n",
+            "4:30: " + MARKDOWN_START_FLOW.format(start="*", key="text"),
+        ),
+        (FLOW_NOTE + "text: - 第一项}\n", "4:30: " + MARKDOWN_START_FLOW.format(start="-", key="text")),
+        (FLOW_NOTE + "text: > 纪要}\n", "4:30: " + MARKDOWN_START_FLOW.format(start=">", key="text")),
+        (FLOW_MILESTONE + "title：评估, due: 2026-12-01}\n", "4:11: " + COLON.format(key="title")),
+        (FLOW_MILESTONE + "title: 评估, due：2026-12-01}\n", "4:20: " + COLON.format(key="due")),
+        (FLOW_MILESTONE + "title:评估, due: 2026-12-01}\n", "4:11: " + BARE.format(key="title")),
+        (
+            FLOW_MILESTONE + 'due: 2026-12-01, title: "一流" 专业}\n',
+            "4:35: " + AFTER_CLOSING.format(close='"'),
+        ),
+        (
+            FLOW_MILESTONE + "due: 2026-12-01, title: 'it's', owner: personnel}\n",
+            "4:34: " + AFTER_CLOSING.format(close="'"),
+        ),
+        (
+            "title: 项目\nlead: academic-affairs\nmilestones: [{due: 2026-12-01, title: '评估' 一期}]\n",
+            "3:44: " + AFTER_CLOSING.format(close="'"),
+        ),
+    ],
+    ids=[
+        "bold",
+        "italic-not-last",
+        "list",
+        "quote",
+        "full-width-colon",
+        "full-width-colon-second-key",
+        "no-space",
+        "after-closing-quote",
+        "apostrophe",
+        "after-closing-in-a-flow-list",
+    ],
+)
+def test_a_flow_style_item_gets_the_same_named_slips_as_block_style(
+    run: Run, root: Root, text: str, expected: str
+) -> None:
+    root.project("p", text)
+    assert errors(run, root) == ["projects/p.yaml:" + expected]
+
+
+def test_a_flow_style_slip_is_named_in_chinese(run: Run, root: Root) -> None:
+    site = root.path / "site.yaml"
+    site.write_text(
+        site.read_text(encoding="utf-8").replace("language: en", "language: zh-CN"),
+        encoding="utf-8",
+    )
+    root.project("p", FLOW_NOTE + "text: **重点**完成}\n")
+    assert errors(run, root) == [
+        "projects/p.yaml:4:30: 以“**”开头的文字（Markdown 的加粗、列表或引用）会被当成 YAML 语法；"
+        '在 { } 中请给整个值加上双引号，例如 text: "**…"'
+    ]
+    root.project("p", FLOW_MILESTONE + "title: 评估, due：2026-12-01}\n")
+    assert errors(run, root) == [
+        "projects/p.yaml:4:20: “due”后面是全角冒号“：”；键后面必须用半角冒号加空格，"
+        "例如“due: …”（请把输入法切换到英文标点）"
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        FLOW_NOTE + 'text: "**重点**完成"}\n',
+        FLOW_NOTE + "text: 说明：完成**重点**}\n",
+        FLOW_MILESTONE + "title: '一流' , due: 2026-12-01}\n",
+    ],
+    ids=["quoted-bold", "full-width-colon-in-text", "space-before-comma"],
+)
+def test_a_flow_style_item_written_right_is_read(run: Run, root: Root, text: str) -> None:
+    root.project("p", text)
+    code, _out, err = run("check", "--root", root.path, "--today", "2026-11-25")
+    assert code == 0, err
+
+
 def test_a_line_of_text_that_is_not_indented_says_how_to_go_on(run: Run, root: Root) -> None:
     root.project("p", "title: 项目\nlead: academic-affairs\nsummary: 第一行\n第二行\n")
     assert errors(run, root) == [
@@ -426,6 +516,54 @@ def test_gbk_bytes_are_named_with_their_line(run: Run, root: Root) -> None:
         "save it as UTF-8, for example in GitHub's web editor or with "
         "'Save with encoding: UTF-8'"
     ]
+
+
+CONTROL = (
+    "an invisible control character ({char}) stands here, perhaps pasted from a terminal or "
+    "another program; YAML does not allow it: delete it"
+)
+CONTROL_ZH = "此处有一个看不见的控制字符（{char}），可能是从终端或其他程序粘贴进来的；YAML 不允许这种字符：请把它删除"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (  # colours pasted from a terminal: both escapes, each at its own place
+            "title: 项目\nlead: academic-affairs\nsummary: 完成\x1b[31m重点\x1b[0m任务\n",
+            [f"3:12: {CONTROL.format(char='U+001B')}", f"3:19: {CONTROL.format(char='U+001B')}"],
+        ),
+        ("title: 项目\x7f\nlead: academic-affairs\n", [f"1:10: {CONTROL.format(char='U+007F')}"]),
+        ("title: 项目\nlead: academic-affairs\x07\n", [f"2:23: {CONTROL.format(char='U+0007')}"]),
+        (  # a C1 control, after lines broken by CR LF and by NEL as YAML breaks them
+            "title: 项目\r\nlead: academic-affairs\r\nsummary: a\u0085 b\x9bc\n",
+            [f"4:3: {CONTROL.format(char='U+009B')}"],
+        ),
+        ("title: 项目\nlead: academic-affairs\n\x0c\n", [f"3:1: {CONTROL.format(char='U+000C')}"]),
+    ],
+    ids=["escape-colours", "delete", "bell", "c1-after-nel", "form-feed"],
+)
+def test_a_control_character_is_named_at_its_place(
+    run: Run, root: Root, text: str, expected: list[str]
+) -> None:
+    root.raw("p.yaml", text.encode("utf-8"))
+    assert errors(run, root) == ["projects/p.yaml:" + line for line in expected]
+
+
+def test_a_control_character_is_named_in_chinese_on_a_chinese_site(run: Run, root: Root) -> None:
+    site = root.path / "site.yaml"
+    site.write_text(site.read_text(encoding="utf-8").replace("language: en", "language: zh-CN"),
+                    encoding="utf-8")
+    root.project("p", "title: 一流\x1b[31m专业\nlead: 教务处\n")
+    assert errors(run, root) == ["projects/p.yaml:1:10: " + CONTROL_ZH.format(char="U+001B")]
+
+
+def test_the_schema_check_names_a_control_character_too(run: Run, root: Root) -> None:
+    """``schema --check`` reads files as an editor does: the same words, not a crash."""
+    root.project("p", "title: 一流\x1b[31m专业\nlead: 教务处\n")
+    code, out, err = run("schema", "--root", root.path, "--check")
+    assert (code, out) == (1, "")
+    assert "projects/p.yaml:1:10: " + CONTROL.format(char="U+001B") in err.splitlines()
+    assert "Traceback" not in err and "internal error" not in err
 
 
 # --- resource abuse: refused quickly --------------------------------------------------------

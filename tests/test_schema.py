@@ -407,13 +407,44 @@ def test_schema_check_locates_problems(run: Run, root: Root) -> None:
     assert err.splitlines() == [
         "projects/x.yaml:2:7: the department 'academic-afairs' is not declared in site.yaml "
         "(did you mean 'academic-affairs'?); use a department id or name listed there",
-        "projects/x.yaml:5:10: 'due' must be a date written YYYY-MM-DD (for example 2026-06-15), "
+        "projects/x.yaml:5:10: 'due' must be a date written YYYY-MM-DD: write it as 2026-06-01, "
         "not '2026-6-1'",
         "projects/x.yaml:6:13: 'weight' must be a number such as 12 or 3.5, not 'heavy'",
         "projects/x.yaml:7:5: unknown key 'dne' (did you mean 'done'?); allowed here: "
         "title, due, start, done, owner, weight, note, id",
         "4 problem(s) found",
     ]
+
+
+WRITE_IT = "'due' must be a date written YYYY-MM-DD: write it as 2026-01-31, not '{}'"
+NO_SUCH_DAY = "'{}' is not a real calendar date (due); check the month and the day"
+
+
+@pytest.mark.parametrize(
+    ("written", "words"),
+    [
+        ("2026/1/31", WRITE_IT),
+        ("2026年1月31日", WRITE_IT),
+        ("２０２６-０１-３１", WRITE_IT),  # noqa: RUF001
+        ("2026/2/30", NO_SUCH_DAY),
+        ("２０２６-０２-３０", NO_SUCH_DAY),  # noqa: RUF001
+        ("31/1/2026", "'due' must be a date written YYYY-MM-DD (for example 2026-06-15), not '{}'"),
+    ],
+)
+def test_schema_check_and_check_give_a_date_the_same_words(
+    run: Run, root: Root, written: str, words: str
+) -> None:
+    assert run("schema", "--root", root.path, "--out", root.path / "schema")[0] == 0
+    root.project("x", f"title: t\nlead: academic-affairs\ndue: {written}\n")
+    code, _, schema_err = run("schema", "--root", root.path, "--check")
+    assert code == 1
+    code, check_out, _ = run("check", "--root", root.path, "--today", TODAY.isoformat())
+    assert code == 1
+    located = [line for line in check_out.splitlines() if line.startswith("projects/x.yaml:3:6: ")]
+    assert len(located) == 1
+    assert schema_err.splitlines()[0] == located[0] == "projects/x.yaml:3:6: " + words.format(
+        written
+    )
 
 
 def test_schema_check_reports_stale_and_missing_schema_files(run: Run, root: Root) -> None:

@@ -117,21 +117,33 @@ def test_a_done_milestone_long_past_due_is_not_overdue() -> None:
     assert status.milestone_state(m, TODAY, 14)[0] == "done"
 
 
-def test_inactive_project_past_due_milestone_is_not_overdue() -> None:
-    state, _ = status.milestone_state(milestone(TODAY - DAY), TODAY, 14, active=False)
-    assert state != "overdue"
-
-
 @pytest.mark.parametrize("state", ["paused", "done", "cancelled"])
-def test_only_active_projects_have_overdue_milestones(state: str) -> None:
-    result = status.project_status(
-        project(state=state, milestones=[milestone(TODAY - 30 * DAY)], notes=fresh()),
-        site(),
-        TODAY,
-    )
-    assert [m.state for m in result.milestones] != ["overdue"]
-    assert result.overdue == 0
-    assert result.health == state
+def test_a_past_due_milestone_of_a_project_not_active_is_overdue_but_never_flagged(
+    state: str,
+) -> None:
+    """A past date is never 'upcoming': the state says overdue, the counts leave it out."""
+    ms = [
+        milestone(TODAY - DAY, title="due yesterday"),
+        milestone(TODAY, title="due today"),
+        milestone(TODAY - 30 * DAY, title="long past"),
+    ]
+    result = status.project_status(project(state=state, milestones=ms, notes=fresh()), site(), TODAY)
+    assert [(m.milestone.title, m.state, m.days, m.flagged) for m in result.milestones] == [
+        ("due yesterday", "overdue", 1, False),
+        ("due today", "due-soon", 0, False),
+        ("long past", "overdue", 30, False),
+    ]
+    assert (result.overdue, result.health) == (0, state)
+
+
+def test_a_past_due_milestone_of_an_active_project_is_overdue_and_flagged() -> None:
+    ms = [milestone(TODAY - DAY, title="due yesterday"), milestone(TODAY, title="due today")]
+    result = status.project_status(project(milestones=ms, notes=fresh()), site(), TODAY)
+    assert [(m.state, m.days, m.flagged) for m in result.milestones] == [
+        ("overdue", 1, True),
+        ("due-soon", 0, False),
+    ]
+    assert (result.overdue, result.health) == (1, "red")
 
 
 def test_project_status_keeps_milestone_order_lines_and_days() -> None:

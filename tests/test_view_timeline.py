@@ -213,10 +213,17 @@ def test_fixture_battle_map(fixture_site: tuple[Path, dict[str, Any]]) -> None:
     # The long title is cut in the label, whole in its <title>.
     assert "…</text>" in html
     assert "<title>Gamma, a project with a very long name that will not fit the label" in html
-    # Slip lines: done late to its completion, overdue to today.
+    # Slip lines: done late to its completion, overdue to today; the paused project's
+    # overdue milestone is marked overdue (a cross) but has no delay running to today.
     svg = "".join(re.findall(r'<svg class="tl-svg".*?</svg>', html, flags=re.S))
     assert svg.count('class="tl-slip tl-slip-done-late"') == 1
     assert svg.count('class="tl-slip tl-slip-overdue"') == 1
+    gamma = next(p for p in data["projects"] if p["id"] == "gamma")
+    assert [m["state"] for m in gamma["milestones"]] == ["overdue"]
+    legend = re.search(r'data-legend="overdue">.*?</li>', html, flags=re.S)
+    assert legend is not None and '<span class="tl-count">2</span>' in legend.group()
+    group = re.search(r'id="tl-group-academic-affairs">.*?</h2>', html, flags=re.S)
+    assert group is not None and "1 overdue" in group.group()  # alpha's, not gamma's
 
 
 def test_user_text_is_escaped(fixture_site: tuple[Path, dict[str, Any]]) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import context, pipeline, search, status
+from generator import alerts, context, pipeline, search, status
 from generator.views import weekly
 from tests.conftest import Root, RunResult
 
@@ -209,3 +209,13 @@ def test_in_chinese_the_project_page_says_so_too(run: Run, root: Root, tmp_path:
     assert re.findall(r'<small class="state-note">([^<]*)</small>', html) == [
         "项目已暂停，不计入逾期"
     ]
+
+
+def test_the_alert_plan_warns_the_active_projects_department_only(root: Root) -> None:
+    """The departments behind (the alerts, ``check --fail-on stale``, the falling-behind
+    list) come from one rule: the paused, done and cancelled projects' departments have an
+    overdue milestone but nothing flagged, and are not warned."""
+    state = portfolio(fixture(root))
+    assert list(status.falling_behind(state)) == ["live-dept"]
+    found = alerts.plan(state, TODAY, None)
+    assert [a.department for a in found.alerts] == ["live-dept"]

@@ -403,6 +403,24 @@ def test_a_used_up_rate_limit_waits_until_its_reset(stub: GitHubStub) -> None:
     assert sleeps == [30.0]
 
 
+def test_a_secondary_rate_limit_said_in_words_waits_a_minute(
+    stub: GitHubStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stub.fail("POST", r"/issues$", 403)
+    stub.labels[LABEL] = {"name": LABEL}
+    real = stub._send
+
+    def said(handler: object, status: int, answer: object, headers: object = None) -> None:
+        if status == 403:
+            answer = {"message": "You have exceeded a secondary rate limit. Please wait."}
+        real(handler, status, answer, headers)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stub, "_send", said)
+    forge, sleeps, _ = adapter(stub)
+    assert sync.run(make_plan(HR), forge).created == 1
+    assert sleeps == [60.0]
+
+
 def test_a_rate_limit_longer_than_the_runs_budget_fails_at_once(stub: GitHubStub) -> None:
     stub.fail("GET", r"/issues$", 429, headers={"Retry-After": "3600"})
     forge, sleeps, _ = adapter(stub)

@@ -15,7 +15,8 @@ request each:
 - ``GET`` then ``POST /repos/{o}/{r}/issues/N/comments`` (a comment is not posted twice).
 
 Failures: a rate limit (403 or 429 with ``Retry-After``, or ``X-RateLimit-Remaining: 0``
-and ``X-RateLimit-Reset``; a bare 429 waits a minute) is waited out while the waits of the
+and ``X-RateLimit-Reset``; a bare 429, or a 403 whose message says "rate limit", waits a
+minute) is waited out while the waits of the
 run add up to at most ``max_wait`` seconds; a 5xx or a dropped connection is retried
 (``attempts`` tries in all, with 1 s then 2 s between) for reads and edits, which are the
 same when repeated; a ``POST`` is repeated only when it cannot have been done (rate limited,
@@ -391,7 +392,7 @@ class GitHubForge:
                 return call()
             except RequestFailed as exc:
                 status = exc.response.status_code
-                if isinstance(exc, RateLimitExceeded) or status == 429:
+                if isinstance(exc, RateLimitExceeded) or status == 429 or _rate_limit_message(exc):
                     wait = self._rate_wait(exc.response.headers)
                     self._pause(wait, SyncError("rate_limited", seconds=math.ceil(wait)))
                     continue
@@ -476,6 +477,18 @@ class _Missing(Exception):
 
 class _Exists(Exception):
     """A 422 that means "already there" (the label, created meanwhile)."""
+
+
+def _rate_limit_message(exc: RequestFailed) -> bool:
+    """A 403 that says it is a (secondary) rate limit without the headers that tell so."""
+    if exc.response.status_code != 403:
+        return False
+    try:
+        data = exc.response.json()
+    except ValueError:
+        return False
+    message = data.get("message") if isinstance(data, dict) else None
+    return isinstance(message, str) and "rate limit" in message[:500].lower()
 
 
 def _links(header: str) -> dict[str, str]:

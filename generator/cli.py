@@ -460,7 +460,8 @@ def _alerts_sync(
         state, _ = pipeline.check(root, today)
     except pipeline.BuildError as exc:
         report.print_diagnostics(exc.diagnostics, lang, sys.stderr)
-        print(report.failed_line(len(exc.diagnostics), lang), file=sys.stderr)
+        errors = [d for d in exc.diagnostics if d.severity == "error"]
+        print(report.word("invalid", lang, n=len(errors)), file=sys.stderr)
         return 1
 
     def show(request: sync.Request, shown: bool) -> None:

@@ -845,8 +845,9 @@ def test_cli_invalid_files_stop_the_sync_before_any_request(
     for name, value in cli_env(stub).items():
         monkeypatch.setenv(name, value)
     site.project("broken", "title: [\n")
-    code, out, _ = run("alerts", "sync", "--root", site.path)
+    code, out, err = run("alerts", "sync", "--root", site.path)
     assert (code, out) == (1, "")
+    assert err.splitlines()[-1] == "发现 1 个问题"
     assert stub.requests == []
 
 
@@ -885,10 +886,17 @@ def test_cli_end_to_end_in_a_subprocess(site: Root, stub: GitHubStub) -> None:
     )
     assert closed.returncode == 0, closed.stderr
     assert stub.open_issues() == []
+    assert closed.stdout.splitlines()[-1].startswith(
+        "告诫提醒同步：新开 0 个，更新 0 个，评论 1 条，关闭 1 个"
+    )
+    assert stub.comments[1][0]["body"].startswith("截至 2026-12-06，本部门已不在落后提醒名单上")
     env["GITHUB_API_URL"] = f"http://127.0.0.1:{free_port()}"
-    failed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
-    assert failed.returncode == 1
-    assert failed.stderr.count("\n") == 1 and "Traceback" not in failed.stderr
+    failed = subprocess.run(
+        [*command, "--today", "2026-12-06"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert (failed.returncode, failed.stdout) == (1, "")
+    assert failed.stderr.startswith("progress-site: error: 无法连接 127.0.0.1:")
+    assert failed.stderr.count("\n") == 1
 
 
 def free_port() -> int:

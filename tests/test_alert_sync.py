@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable, Iterator
 
 import pytest
+import yaml
 
 from generator import alerts, sync
 from generator.adapters import github
@@ -905,3 +906,27 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
     return port
+
+
+# --- the workflow ---------------------------------------------------------------------------
+
+
+def test_the_publish_workflow_sends_alerts_on_daily_and_manual_runs_only() -> None:
+    workflow = yaml.safe_load((REPO / ".github/workflows/publish.yml").read_text("utf-8"))
+    job = workflow["jobs"]["alerts"]
+    assert job["needs"] == "overdue"
+    # after the check even when it is red; never on a push (the workflow's other trigger)
+    assert job["if"] == (
+        "always() && (github.event_name == 'schedule' || github.event_name == "
+        "'workflow_dispatch') && vars.PROGRESS_ALERTS != 'off'"
+    )
+    assert set(workflow[True]) == {"push", "schedule", "workflow_dispatch"}  # `on:`
+    assert job["permissions"] == {"contents": "read", "issues": "write"}
+    checkout, _, _, plan, send = job["steps"]
+    assert checkout["with"]["persist-credentials"] is False
+    assert plan["run"] == (
+        'python -m generator alerts plan --root . --format markdown >> "$GITHUB_STEP_SUMMARY"'
+    )
+    assert send["env"] == {"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"}
+    assert send["run"] == "python -m generator alerts sync --root ."
+    assert not [step for step in job["steps"] if "${{" in step.get("run", "")]

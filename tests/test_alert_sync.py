@@ -664,6 +664,14 @@ def cli_env(stub: GitHubStub, **extra: str) -> dict[str, str]:
     return {**env, "GITHUB_API_URL": stub.url, "GITHUB_TOKEN": "test-token", **extra}
 
 
+def use_stub(monkeypatch: pytest.MonkeyPatch, stub: GitHubStub, **extra: str) -> None:
+    """The command in this process talks to the stand-in, with a token."""
+    for name in [n for n in os.environ if n.startswith(("GITHUB_", "GITLAB"))]:
+        monkeypatch.delenv(name)
+    for name, value in {**cli_env(stub), **extra}.items():
+        monkeypatch.setenv(name, value)
+
+
 @pytest.fixture
 def site(root: Root) -> Root:
     root.site(SITE.format(language="zh-CN"))
@@ -673,7 +681,7 @@ def site(root: Root) -> Root:
 
 @pytest.fixture
 def fake_plan(monkeypatch: pytest.MonkeyPatch) -> list[Plan]:
-    """Until the plan is computed from the files, the command is given this one."""
+    """The command is given this plan: these tests depend on the contract only."""
     plans = [make_plan(HR, KJ)]
     monkeypatch.setattr(alerts, "plan", lambda state, today, repo: plans[0], raising=False)
     return plans
@@ -686,8 +694,7 @@ def test_cli_sync_opens_the_issues_then_does_nothing(
     monkeypatch: pytest.MonkeyPatch,
     fake_plan: list[Plan],
 ) -> None:
-    for name, value in cli_env(stub).items():
-        monkeypatch.setenv(name, value)
+    use_stub(monkeypatch, stub)
     code, out, err = run("alerts", "sync", "--root", site.path, "--today", "2026-12-04")
     assert (code, err) == (0, "")
     assert out.splitlines()[-1] == (
@@ -709,8 +716,7 @@ def test_cli_sync_errors_are_one_line_in_the_sites_language(
     monkeypatch: pytest.MonkeyPatch,
     fake_plan: list[Plan],
 ) -> None:
-    for name, value in cli_env(stub).items():
-        monkeypatch.setenv(name, value)
+    use_stub(monkeypatch, stub)
     monkeypatch.delenv("GITHUB_TOKEN")
     code, out, err = run("alerts", "sync", "--root", site.path)
     assert (code, out) == (1, "")
@@ -784,8 +790,7 @@ def test_cli_repo_option_wins_and_the_english_label_is_the_default(
 ) -> None:
     root.site(SITE.format(language="en").replace("univ/progress", "elsewhere/other"))
     root.project("recruit", LATE)
-    for name, value in cli_env(stub, GITHUB_REPOSITORY="also/wrong").items():
-        monkeypatch.setenv(name, value)
+    use_stub(monkeypatch, stub, GITHUB_REPOSITORY="also/wrong")
     code, out, err = run(
         "alerts", "sync", "--root", root.path, "--repo", "univ/progress", "--dry-run"
     )
@@ -828,8 +833,7 @@ def test_cli_ctrl_c_is_one_line(
     monkeypatch: pytest.MonkeyPatch,
     fake_plan: list[Plan],
 ) -> None:
-    for name, value in cli_env(stub).items():
-        monkeypatch.setenv(name, value)
+    use_stub(monkeypatch, stub)
 
     def interrupted(plan: Plan, forge: object) -> sync.Summary:
         raise KeyboardInterrupt
@@ -843,8 +847,7 @@ def test_cli_ctrl_c_is_one_line(
 def test_cli_invalid_files_stop_the_sync_before_any_request(
     site: Root, stub: GitHubStub, run: Callable[..., RunResult], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name, value in cli_env(stub).items():
-        monkeypatch.setenv(name, value)
+    use_stub(monkeypatch, stub)
     site.project("broken", "title: [\n")
     code, out, err = run("alerts", "sync", "--root", site.path)
     assert (code, out) == (1, "")

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator import alerts, sync
 from generator.adapters import github
@@ -239,6 +241,94 @@ def test_item_words_in_a_comment_stay_on_one_line_and_hide_no_marker() -> None:
     text = sync.news_comment(alert, ["stale:evil"], AS_OF, "zh-CN")
     assert "- 第一行 &lt;!-- progress-site:alert-comment {} -->\n" in text
     assert sync.parse_comment_tag(text) == ("dept:hr", f"news:{alert.digest}")
+
+
+class MemoryForge:
+    """The forge as :func:`sync.run` sees it, in memory: for properties of many runs."""
+
+    def __init__(self) -> None:
+        self.issues: dict[int, Issue] = {}
+        self.comments: dict[int, list[str]] = {}
+        self.clock = 0
+        self.by_person: set[int] = set()
+
+    def open_issues(self) -> list[Issue]:
+        return [i for i in self.issues.values() if i.open]
+
+    def closed_issues(self, since: dt.date) -> list[Issue]:
+        return [i for i in self.issues.values() if not i.open]
+
+    def ensure_label(self, description: str) -> None:
+        pass
+
+    def commented(self, number: int, key: str, tag: str) -> bool:
+        return any(sync.parse_comment_tag(c) == (key, tag) for c in self.comments.get(number, []))
+
+    def create(self, title: str, body: str) -> None:
+        number = len(self.issues) + 1
+        self.issues[number] = Issue(number, title, body, True)
+
+    def edit(self, number: int, title: str, body: str) -> None:
+        self.issues[number] = Issue(number, title, body, True)
+
+    def comment(self, number: int, body: str) -> None:
+        self.comments.setdefault(number, []).append(body)
+
+    def close(self, number: int, body: str, reason: str) -> None:
+        self.close_by_person(number, body)
+        self.by_person.discard(number)
+
+    def close_by_person(self, number: int, body: str | None = None) -> None:
+        self.by_person.add(number)
+        self.clock += 1
+        issue = self.issues[number]
+        stamp = f"2026-12-01T00:00:{self.clock:02d}Z"
+        self.issues[number] = Issue(number, issue.title, body or issue.body, False, stamp)
+
+
+DEPARTMENTS = ("hr", "kj", "jw")
+ITEMS = ("overdue:p/a", "overdue:p/b", "overdue:q/c", "stale:p", "stale:q")
+plans = st.lists(
+    st.fixed_dictionaries(
+        {d: st.frozensets(st.sampled_from(ITEMS), max_size=4) for d in DEPARTMENTS}
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(plans, st.lists(st.sampled_from(DEPARTMENTS), max_size=4))
+def test_any_sequence_of_plans_converges_in_one_run(
+    days: list[dict[str, frozenset[str]]], closers: list[str]
+) -> None:
+    forge = MemoryForge()
+    for day, state in enumerate(days):
+        plan = make_plan(
+            *(make_alert(d, tuple(items)) for d, items in state.items() if items),
+            as_of=AS_OF + dt.timedelta(days=day),
+        )
+        sync.run(plan, forge)
+        # converged: the same state asks for nothing more
+        assert reconcile(plan, forge.open_issues(), forge.closed_issues(AS_OF)) == []
+        keys = [found_key(i) for i in forge.open_issues()]
+        assert len(keys) == len(set(keys))  # never two open issues for one department
+        for alert in plan.alerts:  # open, or closed by a person with these very items
+            mine = [i for i in forge.issues.values() if found_key(i) == alert.key]
+            if alert.key not in keys:
+                latest = max(mine, key=lambda i: (i.closed_at, i.number))
+                assert latest.number in forge.by_person
+                assert latest.marker is not None and latest.marker.digest == alert.digest
+        for key in {f"dept:{d}" for d, items in state.items() if not items}:
+            assert key not in keys  # a department caught up has no open issue
+        if day < len(closers):  # a person closes a department's issue now and then
+            for issue in forge.open_issues():
+                if found_key(issue) == f"dept:{closers[day]}":
+                    forge.close_by_person(issue.number)
+
+
+def found_key(issue: Issue) -> str:
+    return sync.found_key(issue)
 
 
 # --- against the stand-in for GitHub ------------------------------------------------------

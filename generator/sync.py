@@ -26,9 +26,10 @@ recently, and returns the fewest actions that bring the forge to the plan; an ad
   it is rewritten).
 
 Comments go before the edit or close that follows them, and each carries a hidden tag
-(:func:`comment_tag`): a run that failed between the two finds its comment posted
-(:meth:`Forge.commented`) and does not post it twice, so a rerun converges with nothing
-duplicated and nothing lost.
+(:func:`comment_tag`) naming the issue's revision (:func:`revision`: how many times the
+sync rewrote it) and what it tells: a run that failed between the two finds its comment
+posted (:meth:`Forge.commented`) and does not post it twice, so a rerun converges with
+nothing duplicated and nothing lost, while the same news on a later revision is told again.
 """
 
 from __future__ import annotations
@@ -46,7 +47,6 @@ from generator.alerts import (
     Alert,
     Marker,
     Plan,
-    items_digest,
     marker,
     parse_marker,
 )
@@ -71,6 +71,7 @@ _MARKER = re.compile(re.escape(MARKER_PREFIX) + r"\{.*?\}" + re.escape(MARKER_SU
 COMMENT_PREFIX = "<!-- progress-site:alert-comment "
 _COMMENT_TAG = re.compile(r"<!-- progress-site:alert-comment (\{[^{}]{1,400}\}) -->")
 _PREVIOUS = re.compile(r"<!-- progress-site:alert-previous ([1-9][0-9]{0,9}) -->")
+_REVISION = re.compile(r"<!-- progress-site:alert-revision ([1-9][0-9]{0,9}) -->\n?")
 
 
 # --- what the forge holds and what is to be done -----------------------------------------
@@ -256,10 +257,12 @@ def reconcile(
     )
     for kept_issue, extra in duplicates:
         key = found_key(extra)
-        text = duplicate_comment(key, kept_issue.number, lang)
-        tag = f"duplicate:{kept_issue.number}"
+        now = revision(extra.body)
+        tag = f"duplicate:{now}:{kept_issue.number}"
+        text = duplicate_comment(key, kept_issue.number, lang, tag)
+        body = with_revision(emptied_body(extra.body), now + 1)
         actions.append(Comment(extra.number, key, "duplicate", tag, text))
-        actions.append(Close(extra.number, key, emptied_body(extra.body), "not_planned"))
+        actions.append(Close(extra.number, key, body, "not_planned"))
     return actions
 
 
@@ -294,11 +297,12 @@ def _update(issue: Issue, alert: Alert, as_of: dt.date, lang: str) -> list[Actio
     actions: list[Action] = []
     before = set(mark.items)
     new = [item for item in alert.items if item not in before]
+    now = revision(issue.body)
     if new:
-        body = news_comment(alert, new, as_of, lang)
-        actions.append(Comment(issue.number, alert.key, "news", f"news:{alert.digest}", body))
-    previous = previous_issue(issue.body)
-    body = issue_body(alert, previous, lang)
+        tag = f"news:{now}:{alert.digest}"
+        body = news_comment(alert, new, as_of, lang, tag)
+        actions.append(Comment(issue.number, alert.key, "news", tag, body))
+    body = issue_body(alert, previous_issue(issue.body), lang, now + 1)
     actions.append(Edit(issue.number, alert.key, alert.title[:MAX_TITLE], body))
     return actions
 
@@ -306,24 +310,23 @@ def _update(issue: Issue, alert: Alert, as_of: dt.date, lang: str) -> list[Actio
 def _resolve(issue: Issue, as_of: dt.date, lang: str) -> list[Action]:
     mark = issue.marker
     assert mark is not None
+    now = revision(issue.body)
+    tag = f"resolved:{now}:{mark.digest}"
+    text = resolved_comment(mark.key, mark.items, as_of, lang, tag)
+    body = with_revision(emptied_body(issue.body), now + 1)
     return [
-        Comment(
-            issue.number,
-            mark.key,
-            "resolved",
-            f"resolved:{mark.digest}",
-            resolved_comment(mark.key, mark.items, as_of, lang),
-        ),
-        Close(issue.number, mark.key, emptied_body(issue.body), "completed"),
+        Comment(issue.number, mark.key, "resolved", tag, text),
+        Close(issue.number, mark.key, body, "completed"),
     ]
 
 
 # --- bodies and comments: pure functions of the plan ---------------------------------------
 
 
-def issue_body(alert: Alert, previous: int | None, lang: str) -> str:
+def issue_body(alert: Alert, previous: int | None, lang: str, revision: int = 0) -> str:
     """The alert's body, with a line linking the closed issue it follows (when it does),
-    and ending with the marker (added if the plan's body lacks a right one)."""
+    its revision (when the sync rewrote it) and ending with the marker (added if the plan's
+    body lacks a right one)."""
     body = alert.body.rstrip("\n")
     mark = parse_marker(body)
     if mark is None or mark.key != alert.key or mark.digest != alert.digest:
@@ -332,13 +335,13 @@ def issue_body(alert: Alert, previous: int | None, lang: str) -> str:
     if len(body) > room:
         tail = body[_last_marker_start(body) :]
         body = body[: room - len(tail) - 7].rstrip() + "\n\n…\n\n" + tail
-    if previous is None:
-        return body + "\n"
-    tag = f"<!-- progress-site:alert-previous {previous} -->"
-    line = word("previous", lang, number=previous) + " " + tag
-    at = _last_marker_start(body)
-    head = body[:at].rstrip("\n")
-    return f"{head}\n\n{line}\n\n{body[at:]}\n" if head else f"{line}\n\n{body[at:]}\n"
+    if previous is not None:
+        tag = f"<!-- progress-site:alert-previous {previous} -->"
+        line = word("previous", lang, number=previous) + " " + tag
+        at = _last_marker_start(body)
+        head = body[:at].rstrip("\n")
+        body = f"{head}\n\n{line}\n\n{body[at:]}" if head else f"{line}\n\n{body[at:]}"
+    return (with_revision(body, revision) if revision else body) + "\n"
 
 
 def _last_marker_start(body: str) -> int:
@@ -348,8 +351,24 @@ def _last_marker_start(body: str) -> int:
 
 def previous_issue(body: str) -> int | None:
     """The closed issue an issue's body links as the one it follows."""
-    found = _PREVIOUS.search(body)
-    return int(found.group(1)) if found else None
+    found = _PREVIOUS.findall(body)
+    return int(found[-1]) if found else None
+
+
+def revision(body: str) -> int:
+    """How many times the sync rewrote or closed the issue (a hidden line of its body).
+    The tags of comments carry it, so that the same news twice (an item that fell behind,
+    was settled, and fell behind again) is told twice, while a comment that a failed run
+    posted is not posted again."""
+    found = _REVISION.findall(body)
+    return int(found[-1]) if found else 0
+
+
+def with_revision(body: str, number: int) -> str:
+    """The body with its revision set to ``number``, on a hidden line before the marker."""
+    body = _REVISION.sub("", body)
+    at = _last_marker_start(body)
+    return body[:at] + f"<!-- progress-site:alert-revision {number} -->\n" + body[at:]
 
 
 def emptied_body(body: str) -> str:
@@ -394,7 +413,7 @@ def _one_line(text: str) -> str:
     return flat if len(flat) <= MAX_LABEL_LENGTH else flat[: MAX_LABEL_LENGTH - 1] + "…"
 
 
-def news_comment(alert: Alert, new: list[str], as_of: dt.date, lang: str) -> str:
+def news_comment(alert: Alert, new: list[str], as_of: dt.date, lang: str, tag: str) -> str:
     """The one comment saying which items newly fell behind (people are notified of news,
     not of every run); its mentions reach the contacts."""
     lines = [word("news_head", lang, date=as_of.isoformat(), n=len(new)), ""]
@@ -405,11 +424,11 @@ def news_comment(alert: Alert, new: list[str], as_of: dt.date, lang: str) -> str
     lines += ["", word("news_tail", lang)]
     if alert.contacts:
         lines[-1] = " ".join(alert.contacts) + " " + lines[-1]
-    lines.append(comment_tag(alert.key, f"news:{alert.digest}"))
+    lines.append(comment_tag(alert.key, tag))
     return "\n".join(lines) + "\n"
 
 
-def resolved_comment(key: str, items: tuple[str, ...], as_of: dt.date, lang: str) -> str:
+def resolved_comment(key: str, items: tuple[str, ...], as_of: dt.date, lang: str, tag: str) -> str:
     """The closing comment: nothing overdue or stale any more, as of the plan's day."""
     overdue = sum(1 for item in items if item.startswith("overdue:"))
     stale = sum(1 for item in items if item.startswith("stale:"))
@@ -423,12 +442,11 @@ def resolved_comment(key: str, items: tuple[str, ...], as_of: dt.date, lang: str
         parts.append(word("resolved_other", lang, n=other))
     what = word("resolved_join", lang).join(parts) if parts else word("resolved_none", lang)
     text = word("resolved", lang, date=as_of.isoformat(), what=what)
-    return text + "\n" + comment_tag(key, f"resolved:{items_digest(items)}") + "\n"
+    return text + "\n" + comment_tag(key, tag) + "\n"
 
 
-def duplicate_comment(key: str, kept: int, lang: str) -> str:
-    tag = comment_tag(key, f"duplicate:{kept}")
-    return word("duplicate", lang, number=kept) + "\n" + tag + "\n"
+def duplicate_comment(key: str, kept: int, lang: str, tag: str) -> str:
+    return word("duplicate", lang, number=kept) + "\n" + comment_tag(key, tag) + "\n"
 
 
 # --- running it against a forge ----------------------------------------------------------

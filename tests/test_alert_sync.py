@@ -120,9 +120,12 @@ def test_new_items_are_one_comment_naming_them_then_the_body_is_rewritten() -> N
         "- 人事处：payroll\n"
         "\n"
         "@zhang-san 本议题正文的清单已同步更新。\n"
-        f'<!-- progress-site:alert-comment {{"key": "dept:hr", "tag": "news:{grown.digest}"}} -->\n'
+        f'<!-- progress-site:alert-comment {{"key": "dept:hr", "tag": "news:0:{grown.digest}"}} -->\n'
     )
-    assert (edit.title, edit.body) == (grown.title, grown.body)
+    assert (edit.title, edit.body) == (grown.title, sync.issue_body(grown, None, "zh-CN", 1))
+    assert edit.body.endswith(
+        "<!-- progress-site:alert-revision 1 -->\n" + marker("dept:hr", grown.items) + "\n"
+    )
 
 
 def test_the_news_comment_in_english() -> None:
@@ -141,7 +144,8 @@ def test_the_news_comment_in_english() -> None:
 def test_items_only_removed_rewrite_the_body_without_a_comment() -> None:
     shrunk = make_alert("hr", ("stale:recruit",))
     actions = reconcile(make_plan(shrunk), [issue_of(3, HR)], [])
-    assert actions == [Edit(3, "dept:hr", shrunk.title, shrunk.body)]
+    body = sync.issue_body(shrunk, None, "zh-CN", 1)
+    assert actions == [Edit(3, "dept:hr", shrunk.title, body)]
 
 
 def test_a_department_no_longer_behind_gets_a_closing_comment_and_is_closed() -> None:
@@ -162,7 +166,7 @@ def test_a_department_no_longer_behind_gets_a_closing_comment_and_is_closed() ->
 
 
 def test_the_closing_comment_in_english() -> None:
-    text = sync.resolved_comment("dept:hr", (*HR.items, "other:x"), AS_OF, "en")
+    text = sync.resolved_comment("dept:hr", (*HR.items, "other:x"), AS_OF, "en", "resolved:0:x")
     assert text.splitlines()[0] == (
         "As of 2026-12-04 this department is no longer behind: the overdue milestone(s) "
         "listed (1) are all done or re-planned; the project(s) without a recent report (1) "
@@ -238,9 +242,9 @@ def test_item_words_in_a_comment_stay_on_one_line_and_hide_no_marker() -> None:
     sneaky = make_alert("hr", (*HR.items, "stale:evil"))
     labels = {**sneaky.labels, "stale:evil": "第一行\n<!-- progress-site:alert-comment {} -->"}
     alert = Alert(sneaky.key, "hr", sneaky.title, sneaky.body, sneaky.items, labels)
-    text = sync.news_comment(alert, ["stale:evil"], AS_OF, "zh-CN")
+    text = sync.news_comment(alert, ["stale:evil"], AS_OF, "zh-CN", "news:0:x")
     assert "- 第一行 &lt;!-- progress-site:alert-comment {} -->\n" in text
-    assert sync.parse_comment_tag(text) == ("dept:hr", f"news:{alert.digest}")
+    assert sync.parse_comment_tag(text) == ("dept:hr", "news:0:x")
 
 
 class MemoryForge:
@@ -428,11 +432,23 @@ def test_a_new_overdue_item_edits_the_body_and_adds_exactly_one_comment(
         ("POST", "/repos/univ/progress/issues/1/comments"),
         ("PATCH", "/repos/univ/progress/issues/1"),
     ]
-    assert stub.issues[1]["body"] == grown.body
+    assert stub.issues[1]["body"] == sync.issue_body(grown, None, "zh-CN", 1)
     assert stub.issues[1]["title"] == grown.title
     [comment] = stub.comments[1]
     assert "- 人事处：recruit/m3\n" in comment["body"]
     assert "recruit/m1" not in comment["body"]
+
+
+def test_an_item_that_falls_behind_again_is_news_again(stub: GitHubStub) -> None:
+    """Settled, then behind again (a due date moved, then passed): one comment each time."""
+    grown = make_alert("hr", (*HR.items, "overdue:recruit/m3"))
+    for plan in (HR, grown, HR, grown):
+        sync_once(stub, make_plan(plan))
+    assert len(stub.comments[1]) == 2
+    assert [parse_marker(stub.issues[1]["body"]), sync.revision(stub.issues[1]["body"])] == [
+        parse_marker(grown.body),
+        3,
+    ]
 
 
 def test_a_renamed_issue_is_still_matched(stub: GitHubStub) -> None:
@@ -569,7 +585,7 @@ def test_a_comment_posted_before_a_failed_edit_is_not_posted_again(stub: GitHubS
     summary = sync_once(stub, make_plan(grown))
     assert (summary.edited, summary.commented) == (1, 0)
     assert len(stub.comments[1]) == 1
-    assert stub.issues[1]["body"] == grown.body
+    assert stub.issues[1]["body"] == sync.issue_body(grown, None, "zh-CN", 1)
 
 
 def test_a_closing_comment_is_not_repeated_when_the_close_failed(stub: GitHubStub) -> None:

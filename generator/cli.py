@@ -15,7 +15,19 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from generator import alerts, diff, forge, pipeline, render, report, scaffold, schema, serve, write
+from generator import (
+    alerts,
+    diff,
+    forge,
+    pipeline,
+    render,
+    report,
+    scaffold,
+    schema,
+    serve,
+    sync,
+    write,
+)
 from generator.models import SiteConfig
 
 
@@ -144,6 +156,8 @@ def _main(argv: list[str] | None = None) -> int:
         return _diff(root, args.base, today, lang, args.format)
     if args.command == "alerts" and args.alerts_command == "plan":
         return _alerts_plan(root, today, lang, args.format)
+    if args.command == "alerts" and args.alerts_command == "sync":
+        return _alerts_sync(root, today, lang, args.repo, args.label, args.dry_run)
     return _check(root, today, lang, args.format, set(args.fail_on or ["error"]))
 
 
@@ -316,6 +330,7 @@ def _alerts_parser(
         default="text",
         help="text for people, markdown for a job summary, json for tools (the whole plan)",
     )
+    _alerts_sync_parser(actions, common)
 
 
 def _alerts_plan(root: Path, today: dt.date, lang: str, fmt: str) -> int:
@@ -449,6 +464,74 @@ def _new(root: Path, project_id: str, title: str | None, lead: str | None) -> in
     file = path.relative_to(root).as_posix()
     print(scaffold.word("written", site.language, file=file))
     print(scaffold.word("next", site.language, file=file))
+    return 0
+
+
+# --- alerts sync: the plan made true on the forge --------------------------------------
+
+
+def _alerts_sync_parser(
+    actions: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: Callable[[argparse.ArgumentParser], None],
+) -> None:
+    sub = actions.add_parser(
+        "sync",
+        help="open, update and close the alert issues on GitHub so that they match the plan "
+        "(GITHUB_TOKEN; GITHUB_API_URL for GitHub Enterprise)",
+    )
+    common(sub)
+    sub.add_argument(
+        "--repo",
+        default=None,
+        metavar="OWNER/NAME",
+        help="the repository (default: repository: in site.yaml, else GITHUB_REPOSITORY)",
+    )
+    sub.add_argument(
+        "--label",
+        default=None,
+        help="the label of alert issues, created if missing "
+        f"(default: {sync.DEFAULT_LABELS['zh-CN']} on a zh-CN site, "
+        f"{sync.DEFAULT_LABELS['en']} on an en site)",
+    )
+    sub.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the requests it would make and make none (no token needed to read a "
+        "public repository)",
+    )
+
+
+def _alerts_sync(
+    root: Path, today: dt.date, lang: str, repo: str | None, label: str | None, dry_run: bool
+) -> int:
+    from generator.adapters import github  # the client library loads for this command only
+
+    try:
+        state, _ = pipeline.check(root, today)
+    except pipeline.BuildError as exc:
+        report.print_diagnostics(exc.diagnostics, lang, sys.stderr)
+        errors = [d for d in exc.diagnostics if d.severity == "error"]
+        print(report.word("invalid", lang, n=len(errors)), file=sys.stderr)
+        return 1
+
+    def show(request: sync.Request, shown: bool) -> None:
+        print(sync.request_line(request, lang, shown), flush=True)
+
+    try:
+        repository, adapter = github.connect(
+            state.site, os.environ, repo=repo, label=label, dry_run=dry_run, language=lang, log=show
+        )
+        plan = alerts.plan(state, today, repository)
+        summary = sync.run(plan, adapter)
+    except sync.SyncError as exc:
+        print(f"progress-site: error: {exc.message(lang)}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"progress-site: {sync.word('interrupted', lang)}", file=sys.stderr)
+        return 130
+    if adapter.unread is not None:
+        print(sync.word("unread", lang, reason=adapter.unread.message(lang)), file=sys.stderr)
+    print(sync.summary_line(summary, lang, dry_run))
     return 0
 
 

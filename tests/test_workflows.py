@@ -36,6 +36,7 @@ WORKFLOWS = REPO / ".github" / "workflows"
 WRITERS: dict[tuple[str, str], frozenset[str]] = {
     # Publishes the built site to GitHub Pages (and proves where the deployment comes from).
     ("publish.yml", "deploy"): frozenset({"pages", "id-token"}),
+    ("publish.yml", "alerts"): frozenset({"issues"}),
     # Posts or updates the summary comment on the pull request; runs none of its code.
     ("pull-request.yml", "comment"): frozenset({"pull-requests"}),
 }

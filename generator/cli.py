@@ -19,6 +19,7 @@ from pathlib import Path
 from generator import (
     diff,
     filing,
+    forge,
     forms,
     pipeline,
     render,
@@ -162,9 +163,19 @@ def _main(argv: list[str] | None = None) -> int:
     return _check(root, today, lang, args.format, set(args.fail_on or ["error"]))
 
 
+def _repository(root: Path) -> forge.Repository | None:
+    """The site's repository, from site.yaml or the CI's variables: the environment is read
+    here, once, and passed on as an input (None when site.yaml cannot say: the build then
+    reports its problems)."""
+    site, _ = schema.load_site(root)
+    return forge.resolve(site, os.environ) if site is not None else None
+
+
 def _build(root: Path, out: Path, today: dt.date, lang: str, force: bool, jobs: int | None) -> int:
     try:
-        result = pipeline.build_site(root, out, today, workers=jobs, force=force)
+        result = pipeline.build_site(
+            root, out, today, workers=jobs, force=force, repository=_repository(root)
+        )
     except pipeline.BuildError as exc:
         report.print_diagnostics(exc.diagnostics, lang, sys.stderr)
         print(report.failed_line(len(exc.diagnostics), lang), file=sys.stderr)
@@ -238,7 +249,7 @@ def _jobs(text: str) -> int:
 def _serve(root: Path, port: int, today: dt.date | None, lang: str | None) -> int:
     """Serve until Ctrl-C; ``today`` and ``lang`` left out follow the clock and the site."""
     words = lang or pipeline.site_language(root)
-    preview = serve.Preview(root, port=port, today=today, lang=lang)
+    preview = serve.Preview(root, port=port, today=today, lang=lang, environ=dict(os.environ))
     try:
         try:
             preview.start()

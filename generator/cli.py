@@ -462,6 +462,10 @@ def _report(root: Path, args: argparse.Namespace, today: dt.date, lang: str) -> 
             print(f"  {detail}", file=sys.stderr)
         print(f"progress-site report: {filing.word('nothing_written', lang)}", file=sys.stderr)
         return _result(result_path, forms.result(lang, None, exc), 1)
+    except Exception as exc:  # a bug: the issue still hears that it was not applied
+        reason = filing.word("internal", lang, error=f"{type(exc).__name__}: {exc}")
+        _result(result_path, forms.result(lang, None, filing.ReportError([reason])), 1)
+        raise
     for line in added.lines(lang):
         print(line)
     return _result(result_path, forms.result(lang, added), 0)

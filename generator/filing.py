@@ -149,6 +149,11 @@ _WORDS: dict[str, tuple[str, str]] = {
     ),
     "write_failed": ("{file} could not be written: {reason}", "无法写入 {file}：{reason}"),
     "nothing_written": ("nothing was written", "未写入任何内容"),
+    "internal": (
+        "the generator failed ({error}); this is a bug, not a mistake in the report: a "
+        "maintainer will look at it",
+        "生成器出错（{error}）；这是程序的缺陷，并非报告填写有误，维护者会处理",
+    ),
     "added": ("{file}: added the {kind} report of {date}", "{file}：已添加 {date} 的{kind}报告"),
     "done_added": (
         "the milestone '{title}' done on {date}",

@@ -344,3 +344,18 @@ def test_a_choice_that_names_no_project_is_refused(run: Run, chinese: Root, tmp_
     code, _, err = run("report", "apply", "--root", chinese.path, "--issue-body", issue)
     assert code == 1
     assert err.splitlines()[0] == "progress-site report: error: “项目”没有选择项目：请从列表中选择"
+
+
+def test_the_readme_states_the_limits_and_every_command() -> None:
+    from generator import filing
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for figure in (filing.MAX_TEXT, filing.MAX_LINE, filing.MAX_FIGURES, forms.MAX_BODY):
+        assert f"{figure:,}" in readme
+    for usage in ("\nreport add PROJECT", "\nreport apply (", "\nforms  [--root DIR] [--check]"):
+        assert usage in readme
+    for guide, heading in (
+        ("CONTRIBUTING.md", "## 用表单提交进展（不用改文件）"),
+        ("CONTRIBUTING.en.md", "## Report through the form (no file to edit)"),
+    ):
+        assert heading in (REPO / guide).read_text(encoding="utf-8")

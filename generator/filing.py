@@ -50,8 +50,8 @@ _DATE: TypeAdapter[dt.date] = TypeAdapter(Date)
 _NUMBER: TypeAdapter[float] = TypeAdapter(Number)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _LINE_BREAKS = re.compile("[\r\n\x85\u2028\u2029]")
-_FIGURE = re.compile("^(?P<name>.*?)\\s*[=\uff1d]\\s*(?P<value>[^=\uff1d]*)$", re.DOTALL)
-"""``name = value`` (or the full-width equals sign a Chinese keyboard types)."""
+_EQUALS = ("=", "\uff1d")
+"""Between a figure's name and its value: = or the full-width one a Chinese keyboard types."""
 
 _WORDS: dict[str, tuple[str, str]] = {
     "no_project": (
@@ -409,11 +409,11 @@ def _figures(draft: Draft, lang: str, problems: list[str]) -> tuple[Figure, ...]
     figures: list[Figure] = []
     for text in given:
         shown = text.strip()[:MAX_LINE]
-        match = _FIGURE.match(text.strip())
-        if match is None or not match.group("name") or _LINE_BREAKS.search(text.strip()):
+        cut = max(text.rfind(sign) for sign in _EQUALS)  # the last one divides
+        name, value = text[:cut].strip(), text[cut + 1 :].strip()
+        if cut < 0 or not name or _LINE_BREAKS.search(text.strip()):
             problems.append(word("bad_figure", lang, value=shown))
             continue
-        name, value = match.group("name").strip(), match.group("value").strip()
         if len(name) > MAX_LINE:
             problems.append(
                 word("too_long", lang, name=name[:40] + "…", length=len(name), limit=MAX_LINE)
@@ -422,7 +422,7 @@ def _figures(draft: Draft, lang: str, problems: list[str]) -> tuple[Figure, ...]
         try:
             _NUMBER.validate_python(value)
         except ValidationError:
-            args = {"key": name, "value": value[:MAX_LINE]}
+            args: dict[str, object] = {"key": name, "value": value[:MAX_LINE]}
             problems.append(render_message("expected_number", args, lang))
             continue
         if any(f.name == name for f in figures):

@@ -822,3 +822,22 @@ def test_the_default_date_is_today_in_the_sites_time_zone(
     assert project.read_text(encoding="utf-8").endswith(
         "  - date: 2026-11-24\n    kind: progress\n    text: x\n"
     )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["report", "add", "majors", "--kind", "progress"],
+        ["report", "add", "--text", "x", "--kind", "progress"],
+        ["report", "apply"],
+        ["report", "apply", "--form", "a.json", "--issue-body", "b.md"],
+        ["report"],
+    ],
+)
+def test_a_report_command_missing_its_parts_is_a_usage_error(
+    run: Run, root: Root, args: list[str]
+) -> None:
+    code, out, err = run(*args, "--root", root.path) if args != ["report"] else run(*args)
+    assert (code, out) == (2, "")
+    assert "usage: progress-site report" in err
+    assert "Traceback" not in err

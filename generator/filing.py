@@ -307,6 +307,11 @@ def _check(draft: Draft, lang: str, default_date: dt.date, today: dt.date) -> _C
             )
         return value
 
+    def without(given: str, needed: str, what: str) -> None:
+        """A date given for what is not: a done date without a milestone, and the like."""
+        names = {"given": draft.name(given), "needed": draft.name(needed)}
+        problems.append(word("without", lang, what=word(what, lang), **names))
+
     for key in ("project", "kind", "text", "date", "author", "milestone", "done", "figure_date"):
         problems += _storable(draft.name(key), getattr(draft, key), lang)
     for figure in draft.figures:
@@ -337,29 +342,13 @@ def _check(draft: Draft, lang: str, default_date: dt.date, today: dt.date) -> _C
     milestone = line("milestone", draft.milestone)
     done = date("done", draft.done, report_date)
     if draft.done.strip() and not milestone:
-        problems.append(
-            word(
-                "without",
-                lang,
-                given=draft.name("done"),
-                needed=draft.name("milestone"),
-                what=word("milestone_word", lang),
-            )
-        )
+        without("done", "milestone", "milestone_word")
     elif milestone and done > today:
         problems.append(render_message("done_in_future", {"value": done, "today": today}, lang))
     figures = _figures(draft, lang, problems)
     figure_date = date("figure_date", draft.figure_date, report_date)
     if draft.figure_date.strip() and not figures:
-        problems.append(
-            word(
-                "without",
-                lang,
-                given=draft.name("figure_date"),
-                needed=draft.name("figures"),
-                what=word("figures_word", lang),
-            )
-        )
+        without("figure_date", "figures", "figures_word")
     elif figures and figure_date > today:
         late: dict[str, object] = {"value": figure_date, "today": today}
         problems.append(render_message("value_after_today", late, lang))

@@ -30,7 +30,7 @@ from pathlib import Path
 from babel.dates import format_date
 from babel.support import NullTranslations
 
-from generator import forge, render
+from generator import forge, forms, render
 from generator.status import (
     Behind,
     MilestoneStatus,
@@ -408,6 +408,7 @@ class _Words:
         catalog = _translations(language)
         self._gettext = catalog.gettext
         self._ngettext = catalog.ngettext
+        self.language = language
         self.locale = language.replace("-", "_")
         self.space = "" if language == "zh-CN" else " "
         """Between two sentences (Chinese puts none after its full stop)."""
@@ -476,7 +477,10 @@ class _Words:
         line = f"- {escape(data.title)} (`{path}`)"
         if repository is None:
             return line
-        form = repository.new_issue_url({"project": f"{data.title} ({project.project.id})"})
+        # The same prefilled report form as the project's page links to.
+        choice = forms.project_choice(data.title, project.project.id)
+        title = forms.word("title", self.language) + choice
+        form = repository.new_issue_url({"project": choice, "title": title})
         report = self._("[report progress](%(url)s)", url=_safe_url(form))
         edit = self._("[edit the file](%(url)s)", url=_safe_url(repository.edit_url(path)))
         return f"{line}: {report} · {edit}"

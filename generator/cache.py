@@ -11,12 +11,14 @@ on disk already is what the build would write, byte for byte, and nothing is don
 key covers the bytes of ``site.yaml`` and of every file in ``projects/``, the date the
 status is computed for, git's ``HEAD`` (baselines and re-plans come from history),
 every file of the theme, the generator's own source, the Python version and the
-versions of the libraries that shape the output, and the Pagefind binary. Anything
-else (a different number of worker processes) does not change a byte of the site.
+versions of the libraries that shape the output, the Pagefind binary, and the repository
+the pages link into (for reporting progress and editing a file; it may come from the CI's
+variables rather than ``site.yaml``). Anything else (a different number of worker
+processes) does not change a byte of the site.
 
 **Each project's own files** (``projects/<id>/``: its page and its feed) are made from
-that project's file, its milestones' history, ``site.yaml``, the date, the theme and the
-generator, and nothing else. The record keeps a key over those for every project
+that project's file, its milestones' history, ``site.yaml``, the date, the theme, the
+repository and the generator, and nothing else. The record keeps a key over those for every project
 (:func:`unit_keys`); the next build takes the files of a project whose key is the same,
 and which are still exactly as that build left them, from the site it replaces instead
 of rendering them again (:meth:`Previous.reusable`). An edit to one project file then
@@ -148,14 +150,18 @@ class Inputs:
             digest.add("project " + path, file.encode())
         return digest.hexdigest()
 
-    def unit_keys(self, digests: Mapping[str, str], histories: Mapping[str, str]) -> dict[str, str]:
+    def unit_keys(
+        self, digests: Mapping[str, str], histories: Mapping[str, str], links: str = ""
+    ) -> dict[str, str]:
         """Project id → a key over everything its own files are made from: the project file
         (``digests``, of its bytes), its milestones' history (``histories``, as text), and
-        what every page shares (``site.yaml``, the date, the theme, the generator)."""
+        what every page shares (``site.yaml``, the date, the theme, the generator, and
+        ``links``: the repository its pages link into)."""
         shared = self.shared + self.theme
         return {
             project_id: _Digest()
             .add("shared", shared.encode())
+            .add("links", links.encode())
             .add("id", project_id.encode())
             .add("file", digest.encode())
             .add("history", histories.get(project_id, "").encode())

@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import re
 import signal
 import sys
+import zoneinfo
 from collections.abc import Callable
 from pathlib import Path
 
 from generator import (
     alerts,
     diff,
+    filing,
     forge,
+    forms,
     pipeline,
     render,
     report,
@@ -108,6 +112,8 @@ def _parser() -> argparse.ArgumentParser:
     _serve_parser(commands, common)
     _diff_parser(commands, common)
     _alerts_parser(commands, common)
+    _report_parser(commands, common)
+    _forms_parser(commands)
     _schema_parser(commands)
     _new_parser(commands)
     return parser
@@ -148,6 +154,8 @@ def _main(argv: list[str] | None = None) -> int:
         return _schema(root, args.out, args.check)
     if args.command == "new":
         return _new(root, args.id, args.title, args.lead)
+    if args.command == "forms":
+        return _forms(root, args.check)
     today: dt.date = args.today or pipeline.today_in_site_zone(root)
     lang: str = args.lang or pipeline.site_language(root)
     if args.command == "build":
@@ -158,12 +166,24 @@ def _main(argv: list[str] | None = None) -> int:
         return _alerts_plan(root, today, lang, args.format)
     if args.command == "alerts" and args.alerts_command == "sync":
         return _alerts_sync(root, today, lang, args.repo, args.label, args.dry_run)
+    if args.command == "report":
+        return _report(root, args, today, lang)
     return _check(root, today, lang, args.format, set(args.fail_on or ["error"]))
+
+
+def _repository(root: Path) -> forge.Repository | None:
+    """The site's repository, from site.yaml or the CI's variables: the environment is read
+    here, once, and passed on as an input (None when site.yaml cannot say: the build then
+    reports its problems)."""
+    site, _ = schema.load_site(root)
+    return forge.resolve(site, os.environ) if site is not None else None
 
 
 def _build(root: Path, out: Path, today: dt.date, lang: str, force: bool, jobs: int | None) -> int:
     try:
-        result = pipeline.build_site(root, out, today, workers=jobs, force=force)
+        result = pipeline.build_site(
+            root, out, today, workers=jobs, force=force, repository=_repository(root)
+        )
     except pipeline.BuildError as exc:
         report.print_diagnostics(exc.diagnostics, lang, sys.stderr)
         print(report.failed_line(len(exc.diagnostics), lang), file=sys.stderr)
@@ -244,7 +264,7 @@ def _serve(root: Path, port: int, today: dt.date | None, lang: str | None) -> in
     # SIGTERM (a service manager, `kill`) stops the preview as Ctrl-C does: quietly, with
     # a build in progress ended and its half-written folder removed.
     signal.signal(signal.SIGTERM, _interrupt)
-    preview = serve.Preview(root, port=port, today=today, lang=lang)
+    preview = serve.Preview(root, port=port, today=today, lang=lang, environ=dict(os.environ))
     try:
         try:
             preview.start()
@@ -344,6 +364,245 @@ def _alerts_plan(root: Path, today: dt.date, lang: str, fmt: str) -> int:
     report.print_diagnostics(warnings, lang, sys.stderr)
     repository = forge.resolve(state.site, os.environ)  # the environment, read here once
     sys.stdout.write(alerts.FORMATS[fmt](alerts.plan(state, today, repository)))
+    return 0
+
+
+# --- report: a progress report written into its project file ------------------------------
+
+
+def _report_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: Callable[[argparse.ArgumentParser], None],
+) -> None:
+    sub = commands.add_parser(
+        "report",
+        help="write a progress report into its project file (add), or the report form's "
+        "answers (apply), changing no other line",
+    )
+    actions = sub.add_subparsers(dest="report_command", required=True, metavar="ACTION")
+    add = actions.add_parser(
+        "add",
+        help="add a note (and a milestone reached, figures) to projects/PROJECT.yaml",
+    )
+    common(add)
+    add.add_argument("project", metavar="PROJECT", help="the project's id (its file's name)")
+    add.add_argument(
+        "--kind",
+        required=True,
+        help="progress, problem, next or decision (or 进展, 存在问题, 下一步措施, 决定)",
+    )
+    add.add_argument("--text", required=True, help="the report, in Markdown")
+    add.add_argument("--date", default="", help="the report's date, YYYY-MM-DD (default: today)")
+    add.add_argument("--author", default="", help="who reports")
+    add.add_argument(
+        "--done",
+        default="",
+        metavar="MILESTONE",
+        help="a milestone reached, by its title or id: its done date is recorded",
+    )
+    add.add_argument(
+        "--on",
+        default="",
+        metavar="DATE",
+        help="the date the milestone was reached, YYYY-MM-DD (default: the report's date)",
+    )
+    add.add_argument(
+        "--figure",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a figure of one of the project's indicators; may be given more than once",
+    )
+    add.add_argument(
+        "--figure-date",
+        default="",
+        metavar="DATE",
+        help="the figures' date, YYYY-MM-DD (default: the report's date)",
+    )
+    apply = actions.add_parser(
+        "apply",
+        help="the same from the report form's answers (an issue's body, or a parser's JSON)",
+    )
+    common(apply)
+    source = apply.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--form", type=Path, default=None, metavar="FILE", help="the answers as JSON, by field id"
+    )
+    source.add_argument(
+        "--issue-body",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the issue's body as GitHub writes it for the form",
+    )
+    apply.add_argument(
+        "--filed-at",
+        type=_timestamp,
+        default=None,
+        metavar="TIMESTAMP",
+        help="when the issue was filed (ISO 8601, e.g. 2026-12-04T01:30:00Z): the report's "
+        "date when the form leaves it empty is that day in the site's time zone "
+        "(default: today)",
+    )
+    apply.add_argument(
+        "--result",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write, as JSON, what the workflow says: the pull request's title and "
+        "body and the issue's comment, or why it failed",
+    )
+
+
+def _timestamp(text: str) -> dt.datetime:
+    try:
+        if len(text) > 40:
+            raise ValueError(text)
+        moment = dt.datetime.fromisoformat(text.strip())
+        if moment.tzinfo is None:
+            raise ValueError(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text[:40]}' is not a time with its offset, such as 2026-12-04T01:30:00Z"
+        ) from None
+    return moment
+
+
+_ADD_NAMES = {
+    "project": "PROJECT",
+    "kind": "--kind",
+    "text": "--text",
+    "date": "--date",
+    "author": "--author",
+    "milestone": "--done",
+    "done": "--on",
+    "figures": "--figure",
+    "figure_date": "--figure-date",
+}
+
+
+def _report(root: Path, args: argparse.Namespace, today: dt.date, lang: str) -> int:
+    site, problems = schema.load_site(root)
+    if site is None:
+        report.print_diagnostics(problems, lang, sys.stderr)
+        print(report.failed_line(len(problems), lang), file=sys.stderr)
+        return 1
+    result_path: Path | None = getattr(args, "result", None)
+    try:
+        if args.report_command == "add":
+            draft = filing.Draft(
+                project=args.project,
+                kind=args.kind,
+                text=args.text,
+                date=args.date,
+                author=args.author,
+                milestone=args.done,
+                done=args.on,
+                figures=tuple(args.figure),
+                figure_date=args.figure_date,
+                names=_ADD_NAMES,
+            )
+            default = today
+        else:
+            answers = _answers(args, lang)
+            draft = forms.draft(answers, lang)
+            filed: dt.datetime | None = args.filed_at
+            zone = zoneinfo.ZoneInfo(site.timezone)
+            default = filed.astimezone(zone).date() if filed else today
+        added = filing.add(root, site, draft, default, today, lang)
+    except filing.ReportError as exc:
+        for reason in exc.reasons:
+            print(f"progress-site report: error: {reason}", file=sys.stderr)
+        for detail in exc.details:
+            print(f"  {detail}", file=sys.stderr)
+        print(f"progress-site report: {filing.word('nothing_written', lang)}", file=sys.stderr)
+        return _result(result_path, forms.result(lang, None, exc), 1)
+    except Exception as exc:  # a bug: the issue still hears that it was not applied
+        reason = filing.word("internal", lang, error=f"{type(exc).__name__}: {exc}")
+        _result(result_path, forms.result(lang, None, filing.ReportError([reason])), 1)
+        raise
+    for line in added.lines(lang):
+        print(line)
+    return _result(result_path, forms.result(lang, added), 0)
+
+
+def _answers(args: argparse.Namespace, lang: str) -> forms.Answers:
+    path: Path = args.form or args.issue_body
+    limit = forms.MAX_JSON if args.form else 4 * forms.MAX_BODY
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(limit + 1)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise filing.ReportError(
+            [filing.word("read_failed", lang, file=path, reason=reason)]
+        ) from None
+    if args.form:
+        return forms.answers_from_json(raw, lang)
+    return forms.answers_from_body(raw.decode("utf-8", errors="replace"), lang)
+
+
+def _result(path: Path | None, outcome: dict[str, object], code: int) -> int:
+    """Write the workflow's words (``--result``) and return ``code``."""
+    if path is not None:
+        try:
+            path.write_text(
+                json.dumps(outcome, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+            )
+        except OSError as exc:
+            print(
+                f"progress-site report: error: cannot write {path}: {exc.strerror or exc}",
+                file=sys.stderr,
+            )
+            return 1
+    return code
+
+
+# --- forms: the report form ---------------------------------------------------------------
+
+
+def _forms_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub = commands.add_parser(
+        "forms",
+        help=f"write the report form {forms.FORM_FILE} from site.yaml and projects/, "
+        "or check that it is current (--check)",
+    )
+    sub.add_argument(
+        "--root",
+        type=Path,
+        default=Path("."),
+        help="folder holding site.yaml and projects/ (default: .)",
+    )
+    sub.add_argument(
+        "--check",
+        action="store_true",
+        help=f"check that {forms.FORM_FILE} is what forms would write; exit 1 if not",
+    )
+
+
+def _forms(root: Path, check: bool) -> int:
+    site, problems = schema.load_site(root)
+    if site is None:
+        lang = pipeline.site_language(root)
+        report.print_diagnostics(problems, lang, sys.stderr)
+        print(report.failed_line(len(problems), lang), file=sys.stderr)
+        return 1
+    if check:
+        problem, count = forms.stale(root, site)
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            return 1
+        print(forms.word("ok", site.language, n=count))
+        return 0
+    try:
+        path, count = forms.write(root, site)
+    except OSError as exc:
+        print(
+            f"progress-site: error: cannot write {forms.FORM_FILE}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return 1
+    print(forms.word("written", site.language, file=path.relative_to(root).as_posix(), n=count))
     return 0
 
 

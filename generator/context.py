@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from generator import charts
+from generator import charts, forge, forms
 from generator.models import ProjectFile, SiteConfig
 from generator.status import (
     HEALTH_ORDER,
@@ -80,7 +80,33 @@ class IndexPage(Common):
     """The week of the as-of date, whose digest the home page links."""
 
 
+@dataclass(frozen=True)
+class ProjectLinks:
+    """Where to act on a project in its repository."""
+
+    report: str
+    """The report form, the project chosen (and the issue's title begun)."""
+    edit: str
+    """The forge's web editor on the project's file, on the published branch."""
+
+
+def project_links(
+    repository: forge.Repository | None, project_id: str, title: str, language: str
+) -> ProjectLinks | None:
+    """The links to report on a project and to edit its file; None without a repository
+    (no links rather than broken ones)."""
+    if repository is None:
+        return None
+    choice = forms.project_choice(title, project_id)
+    fields = {"project": choice, "title": forms.word("title", language) + choice}
+    return ProjectLinks(
+        report=repository.new_issue_url(fields),
+        edit=repository.edit_url(forge.project_path(project_id)),
+    )
+
+
 class ProjectPage(Common):
+    links: ProjectLinks | None
     status: ProjectStatus
     strip: charts.BattleMap | None
     """The project's own battle-map row, on its own time axis."""
@@ -97,6 +123,9 @@ class DepartmentMilestone:
 class DepartmentPage(Common):
     id: str
     name: str
+    links: dict[str, ProjectLinks]
+    """Project id → its links, for the projects it leads or takes part in (none without
+    a repository)."""
     led: list[ProjectStatus]
     joined: list[ProjectStatus]
     owned: list[DepartmentMilestone]
@@ -188,16 +217,29 @@ def common(portfolio: PortfolioStatus, path: str, section: str) -> Common:
     )
 
 
-def build_pages(portfolio: PortfolioStatus) -> list[Page]:
+def build_pages(
+    portfolio: PortfolioStatus, repository: forge.Repository | None = None
+) -> list[Page]:
+    """The portfolio's, the projects' and the departments' pages; with a ``repository``,
+    the project and department pages link to the report form and to the projects' files."""
+
     def at(path: str, section: str) -> Common:
         return common(portfolio, path, section)
 
+    language = portfolio.site.language
+    links = {
+        s.project.id: project_links(repository, s.project.id, s.project.data.title, language)
+        for s in portfolio.projects
+    }
     pages = [Page("index.html", "index.html", _index(portfolio, at("index.html", "index")))]
     for status in portfolio.projects:
         path = f"projects/{status.project.id}/index.html"
-        make = functools.partial(_project, portfolio, status, at(path, "projects"))
+        make = functools.partial(
+            _project, portfolio, status, links[status.project.id], at(path, "projects")
+        )
         pages.append(Page(path, "project.html", make=make))
     behind = falling_behind(portfolio)
+    known = {project_id: found for project_id, found in links.items() if found is not None}
     department_pages = [
         _department(
             portfolio,
@@ -205,6 +247,7 @@ def build_pages(portfolio: PortfolioStatus) -> list[Page]:
             d.name,
             list(d.contacts),
             behind.get(d.id),
+            known,
             at(f"departments/{d.id}/index.html", "departments"),
         )
         for d in portfolio.site.departments
@@ -231,9 +274,15 @@ def project_markdown(data: ProjectFile) -> Iterator[str]:
     yield from (note.text for note in data.notes)
 
 
-def _project(portfolio: PortfolioStatus, status: ProjectStatus, common: Common) -> ProjectPage:
+def _project(
+    portfolio: PortfolioStatus,
+    status: ProjectStatus,
+    links: ProjectLinks | None,
+    common: Common,
+) -> ProjectPage:
     return ProjectPage(
         **common,
+        links=links,
         status=status,
         strip=charts.project_strip(status, portfolio.today, portfolio.site.language),
         sparklines=[charts.sparkline(i) for i in status.indicators],
@@ -262,6 +311,7 @@ def _department(
     name: str,
     contacts: list[str],
     behind: Behind | None,
+    links: dict[str, ProjectLinks],
     common: Common,
 ) -> DepartmentPage:
     led = [p for p in portfolio.projects if p.project.data.lead == dept_id]
@@ -277,6 +327,7 @@ def _department(
         **common,
         id=dept_id,
         name=name,
+        links={p.project.id: links[p.project.id] for p in led + joined if p.project.id in links},
         led=led,
         joined=joined,
         owned=owned,

@@ -55,6 +55,11 @@ class Positions:
     keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
     quoted: set[Path] = field(default_factory=set)
     """The values written in quotes: their text starts one column after their position."""
+    ends: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    """Where each value ends (just after its last character; a block scalar's end is after
+    its trailing blank lines, as libyaml marks it), and, under the path ``(*path, "\0key")``,
+    where each key ends. Kept only when :func:`load_bytes` is asked to (``ends=True``): an
+    edit of the file's text needs them, validation does not."""
 
     def of_value(self, path: Path) -> tuple[int, int]:
         """Where the value at ``path`` is; the nearest enclosing value if it is absent."""
@@ -84,12 +89,17 @@ class _Fatal(Exception):
         self.diagnostics = list(diagnostics)
 
 
-def load_bytes(raw: bytes, file: str) -> Document:
-    """Decode and parse one file; never raises for bad input, reports instead."""
+KEY_END = "\0key"
+"""The last part of the path under which :attr:`Positions.ends` keeps where a key ends."""
+
+
+def load_bytes(raw: bytes, file: str, *, ends: bool = False) -> Document:
+    """Decode and parse one file; never raises for bad input, reports instead. With
+    ``ends``, the positions also say where every key and value ends."""
     positions = Positions()
     try:
         text = _decode(raw, file)
-        data, problems = _Composer(text, file, positions).compose()
+        data, problems = _Composer(text, file, positions, ends).compose()
     except _Fatal as fatal:
         return Document(file, None, positions, fatal.diagnostics)
     return Document(file, data, positions, problems)
@@ -144,10 +154,11 @@ def control_characters(text: str) -> list[tuple[int, int, str]]:
 class _Composer:
     """Builds values from libyaml events, refusing what our files must not contain."""
 
-    def __init__(self, text: str, file: str, positions: Positions) -> None:
+    def __init__(self, text: str, file: str, positions: Positions, ends: bool = False) -> None:
         self.text = text
         self.file = file
         self.positions = positions
+        self.ends = ends
         self.parser = yaml.CSafeLoader(text)
         self.problems: list[Diagnostic] = []
 
@@ -186,6 +197,8 @@ class _Composer:
         if isinstance(event, yaml.ScalarEvent):
             if event.style in ("'", '"'):
                 self.positions.quoted.add(path)
+            if self.ends:
+                self.positions.ends[path] = _end(event)
             if event.implicit[0] and event.tag is None:
                 if event.value in _NULLS:
                     return None
@@ -197,12 +210,25 @@ class _Composer:
             items: list[Any] = []
             while not isinstance(self.parser.peek_event(), yaml.SequenceEndEvent):
                 items.append(self._node((*path, len(items)), depth + 1))
-            self.parser.get_event()
+            closing = self.parser.get_event()
+            if self.ends:
+                last = (*path, len(items) - 1)
+                self._end_collection(path, event, closing, last if items else None)
             return items
-        return self._mapping(path, depth)
+        return self._mapping(path, depth, event)
 
-    def _mapping(self, path: Path, depth: int) -> dict[str, Any]:
+    def _end_collection(self, path: Path, start: Any, closing: Any, last: Path | None) -> None:
+        """A flow collection ends after its closing bracket; a block one where its last
+        value does (libyaml marks its end at the next token, after comments and blank
+        lines that belong to whatever follows)."""
+        if start.flow_style or last is None:
+            self.positions.ends[path] = _end(closing)
+        else:
+            self.positions.ends[path] = self.positions.ends[last]
+
+    def _mapping(self, path: Path, depth: int, start: Any) -> dict[str, Any]:
         mapping: dict[str, Any] = {}
+        last: Path | None = None
         while not isinstance(self.parser.peek_event(), yaml.MappingEndEvent):
             key_event = self.parser.get_event()
             line, col = self._check(key_event)
@@ -218,8 +244,13 @@ class _Composer:
                 self._node((*path, "\0dup"), depth + 1)  # parse and drop the repeat
                 continue
             self.positions.keys[child] = (line, col)
+            if self.ends:
+                self.positions.ends[(*child, KEY_END)] = _end(key_event)
             mapping[key] = self._node(child, depth + 1)
-        self.parser.get_event()
+            last = child
+        closing = self.parser.get_event()
+        if self.ends:
+            self._end_collection(path, start, closing, last)
         return mapping
 
     def _warn_dropped_comment(self, event: Any) -> None:
@@ -319,6 +350,11 @@ def _plain_problem(problem: str) -> str | None:
 
 def _mark(event: Any) -> tuple[int, int]:
     mark = event.start_mark
+    return (mark.line + 1, mark.column + 1)
+
+
+def _end(event: Any) -> tuple[int, int]:
+    mark = event.end_mark
     return (mark.line + 1, mark.column + 1)
 
 

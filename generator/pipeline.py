@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import cache, context, history, render, search, status, views, write
+from generator import cache, context, forge, history, render, search, status, views, write
 from generator import workers as worker_pool
 from generator.diagnostics import Diagnostic, InputError, errors_only, make
 from generator.loader import Document, load_bytes
@@ -77,20 +77,31 @@ def build_site(
     theme: Path = THEME,
     workers: int | None = None,
     force: bool = False,
+    repository: forge.Repository | None = None,
 ) -> BuildResult:
+    """``repository``: where the site's files live (:func:`generator.forge.resolve`, which
+    the command line calls), for the links to report progress and edit a project's file;
+    without one the pages have no such links."""
     sources = (root / PROJECTS_DIR, theme)
     write.check_destination(out, protected=(root, *sources), sources=sources)
     with cache.building(root, out):  # one build at a time into one folder
-        return _build(root, out, today, theme, workers, force)
+        return _build(root, out, today, theme, workers, force, repository)
 
 
 def _build(
-    root: Path, out: Path, today: dt.date, theme: Path, workers: int | None, force: bool
+    root: Path,
+    out: Path,
+    today: dt.date,
+    theme: Path,
+    workers: int | None,
+    force: bool,
+    repository: forge.Repository | None,
 ) -> BuildResult:
     """The stages, in order, with the output folder to this build alone."""
     # Unchanged inputs and an untouched output folder: the site there is this build's.
     inputs = cache.inputs(root, root / PROJECTS_DIR, theme, today.isoformat())
-    build_key = inputs.key([history.head(root), search.fingerprint()])
+    links = repr(repository)  # the links into the repository are on every project's page
+    build_key = inputs.key([history.head(root), search.fingerprint(), links])
     previous = None if force else cache.previous(root, out)
     if previous is not None and previous.is_build(build_key):
         record = previous.record
@@ -103,9 +114,9 @@ def _build(
     slips = history.slips(root, portfolio.projects, portfolio.site.timezone, today)
     state = status.portfolio_status(portfolio.site, portfolio.projects, today, slips)
     # A project whose file, history and shared inputs are unchanged keeps its own files.
-    units = inputs.unit_keys(portfolio.digests, history.by_project(slips))
+    units = inputs.unit_keys(portfolio.digests, history.by_project(slips), links)
     kept = previous.reusable(units) if previous is not None else {}
-    pages = context.build_pages(state) + search.pages(state)
+    pages = context.build_pages(state, repository) + search.pages(state)
     pages += [p for view in views.ALL for p in view.pages(state)]
     language = portfolio.site.language
     searched = [page for page in pages if search.indexed(page)]

@@ -53,12 +53,12 @@ import sys
 import threading
 import traceback
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator import pipeline, render, report, write
+from generator import forge, pipeline, render, report, schema, write
 from generator import workers as worker_pool
 
 if TYPE_CHECKING:
@@ -212,8 +212,13 @@ class Preview:
         theme: Path = pipeline.THEME,
         out: Path | None = None,
         log: Callable[[str], None] | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
+        """``environ``: the variables that may name the site's repository (the command
+        line's environment, read once); each build resolves it against site.yaml as it is
+        then. Without it the pages have no links into a repository."""
         self.root = root.absolute()
+        self._environ = dict(environ) if environ is not None else None
         self.theme = theme.absolute()
         self.site_dir = (out or self.root / SITE_DIR).absolute()
         self._port = port
@@ -325,9 +330,18 @@ class Preview:
         return snapshot
 
     def _build(self, today: dt.date) -> pipeline.BuildResult:
+        repository = self._repository()
         if pipeline.project_count(self.root) < pipeline.PARALLEL_FROM or not CHILD_BUILDS:
-            return pipeline.build_site(self.root, self.site_dir, today, self.theme, workers=1)
-        return build_in_child(self.root, self.site_dir, today, self.theme, self._stop)
+            return pipeline.build_site(
+                self.root, self.site_dir, today, self.theme, workers=1, repository=repository
+            )
+        return build_in_child(self.root, self.site_dir, today, self.theme, self._stop, repository)
+
+    def _repository(self) -> forge.Repository | None:
+        if self._environ is None:
+            return None
+        site, _ = schema.load_site(self.root)
+        return forge.resolve(site, self._environ) if site is not None else None
 
     def _language(self) -> str:
         return self._lang or pipeline.site_language(self.root)
@@ -414,7 +428,12 @@ CHILD_BUILDS = "forkserver" in multiprocessing.get_all_start_methods()
 
 
 def build_in_child(
-    root: Path, out: Path, today: dt.date, theme: Path, stop: threading.Event
+    root: Path,
+    out: Path,
+    today: dt.date,
+    theme: Path,
+    stop: threading.Event,
+    repository: forge.Repository | None = None,
 ) -> pipeline.BuildResult:
     """:func:`generator.pipeline.build_site` in a child process, with every core.
 
@@ -426,7 +445,9 @@ def build_in_child(
     context.set_forkserver_preload(["generator.pipeline"])
     receiving, sending = context.Pipe(duplex=False)
     child = context.Process(
-        target=_build_child, args=(sending, root, out, today, theme), name="serve-build"
+        target=_build_child,
+        args=(sending, root, out, today, theme, repository),
+        name="serve-build",
     )
     child.start()
     sending.close()
@@ -456,6 +477,7 @@ def _build_child(
     out: Path,
     today: dt.date,
     theme: Path,
+    repository: forge.Repository | None,
 ) -> None:
     # Ctrl-C in a terminal reaches every process of the preview: the preview itself stops
     # and ends this one, which must not report the interrupt as the build's outcome.
@@ -464,7 +486,7 @@ def _build_child(
     # so the half-written staging folder is removed on the way out.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        outcome: object = pipeline.build_site(root, out, today, theme)
+        outcome: object = pipeline.build_site(root, out, today, theme, repository=repository)
     except BaseException as exc:  # carried back to the preview, raised there
         outcome = worker_pool.portable(exc)
     try:

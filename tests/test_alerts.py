@@ -258,8 +258,8 @@ def test_a_body_in_full(portfolio: Root) -> None:
     assert alert.contacts == ("@li-na", "@example-univ/jiaowu")
     form = (
         "https://github.com/example-univ/progress/issues/new?template=report.yml"
-        "&project=Late%20%28late%29"
-    )
+        "&project=Late%20%28late%29&title=%5BReport%5D%20Late%20%28late%29"
+    )  # the same prefilled form as the project's page links to
     assert alert.body == "\n".join(
         [
             "**教务处: 1 milestone overdue**",

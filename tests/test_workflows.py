@@ -36,7 +36,13 @@ WORKFLOWS = REPO / ".github" / "workflows"
 WRITERS: dict[tuple[str, str], frozenset[str]] = {
     # Publishes the built site to GitHub Pages (and proves where the deployment comes from).
     ("publish.yml", "deploy"): frozenset({"pages", "id-token"}),
+    # Opens, updates and closes the alert issues (告诫提醒); runs the generator, pushes nothing.
     ("publish.yml", "alerts"): frozenset({"issues"}),
+    # Pushes the branch of a filed report and opens its pull request; runs none of its code.
+    ("report.yml", "propose"): frozenset({"contents", "pull-requests"}),
+    # Comments on the report's issue and labels it.
+    ("report.yml", "tell"): frozenset({"issues"}),
+    ("report.yml", "decline"): frozenset({"issues"}),
     # Posts or updates the summary comment on the pull request; runs none of its code.
     ("pull-request.yml", "comment"): frozenset({"pull-requests"}),
 }

@@ -459,10 +459,13 @@ def build_in_child(
     except (EOFError, OSError):
         outcome = None
     finally:
-        if child.is_alive() and stop.is_set():
+        ended = child.is_alive() and stop.is_set()
+        if ended:
             child.terminate()
         child.join()
         receiving.close()
+        if ended:  # it died writing: its half-written staging folder goes too
+            write.remove_leftovers(out)
     if outcome is None:
         raise worker_pool.WorkerDied("the build process stopped unexpectedly (out of memory?)")
     if isinstance(outcome, BaseException):
@@ -482,9 +485,6 @@ def _build_child(
     # Ctrl-C in a terminal reaches every process of the preview: the preview itself stops
     # and ends this one, which must not report the interrupt as the build's outcome.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # The preview ends a build it no longer wants with SIGTERM: unwind as from an interrupt,
-    # so the half-written staging folder is removed on the way out.
-    signal.signal(signal.SIGTERM, _interrupt)
     try:
         outcome: object = pipeline.build_site(root, out, today, theme, repository=repository)
     except BaseException as exc:  # carried back to the preview, raised there
@@ -494,10 +494,6 @@ def _build_child(
         sending.close()
     except OSError:  # the preview has stopped and no longer listens: nothing to report
         pass
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 # --- HTTP --------------------------------------------------------------------------------

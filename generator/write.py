@@ -132,7 +132,7 @@ def staging(out: Path) -> Iterator[Staging]:
     """
     out = out.absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(out)
+    remove_leftovers(out)
     site = Staging(Path(tempfile.mkdtemp(prefix=f".{out.name}{_BUILDING}", dir=out.parent)))
     try:
         yield site
@@ -172,8 +172,8 @@ def _exchange(a: Path, b: Path) -> bool:
     return bool(result == 0)
 
 
-def _remove_leftovers(out: Path) -> None:
-    """Staging folders of builds that were killed midway."""
+def remove_leftovers(out: Path) -> None:
+    """Remove the staging folders of builds of ``out`` that were killed midway."""
     for leftover in out.parent.glob(f".{out.name}{_BUILDING}*"):
         with contextlib.suppress(OSError):
             shutil.rmtree(leftover)

@@ -138,6 +138,10 @@ _WORDS: dict[str, tuple[str, str]] = {
         "with this report {file} would not be valid, so it was not changed:",
         "加入本次报告后 {file} 将不符合要求，因此未作修改：",
     ),
+    "warning_in_file": (
+        "warning: {file}:{line}: {message}",
+        "警告：{file}:{line}：{message}",
+    ),
     "in_edited_file": (
         "in the edited file, line {line}: {message}",
         "修改后的文件第 {line} 行：{message}",
@@ -244,6 +248,8 @@ class Added:
     done: dt.date | None = None
     figures: tuple[Figure, ...] = ()
     figure_date: dt.date | None = None
+    warnings: tuple[str, ...] = ()
+    """What the report makes the file warn about that it did not before, in words."""
 
     def lines(self, lang: str) -> list[str]:
         lines = [
@@ -255,7 +261,7 @@ class Added:
             word("figure_added", lang, name=f.name, value=f.value, date=self.figure_date)
             for f in self.figures
         ]
-        return lines
+        return lines + list(self.warnings)
 
 
 # --- checking a draft --------------------------------------------------------------------
@@ -556,6 +562,13 @@ def edit(
             for d in errors_only(found)
         ]
         raise ReportError([word("would_be_invalid", lang, file=file)], details)
+    _, before = validate_project(doc, request.project, site, today)
+    known = {d.message(lang) for d in before if d.severity == "warning"}
+    warnings = tuple(
+        word("warning_in_file", lang, file=file, line=d.line, message=d.message(lang))
+        for d in found
+        if d.severity == "warning" and d.message(lang) not in known
+    )
     title = data.milestones[milestone].title if milestone is not None else ""
     added = Added(
         file,
@@ -566,6 +579,7 @@ def edit(
         request.done,
         request.figures,
         request.figure_date,
+        warnings,
     )
     return new, added
 

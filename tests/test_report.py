@@ -763,21 +763,22 @@ def test_a_refused_report_says_why_and_writes_nothing(
     assert project.read_bytes() == before
 
 
-def test_a_report_that_would_make_the_file_invalid_is_refused(
+def test_a_milestone_done_before_its_planned_start_is_recorded_with_a_warning(
     run: Run, root: Root, project: Path
 ) -> None:
-    before = project.read_bytes()
+    """A done date is a fact and a start a plan: the report is written, and says what the
+    file now warns about (its other warnings, there before, are not repeated)."""
     args = ("report", "add", "majors", "--root", root.path, "--today", TODAY.isoformat())
-    code, _, err = run(*args, "--kind", "progress", "--text", "x", "--done", "年度总结")
-    assert code == 1
-    assert err.splitlines() == [
-        "progress-site report: error: with this report projects/majors.yaml would not be valid, "
-        "so it was not changed:",
-        "  in the edited file, line 13: the completion date 2026-11-25 is before the "
-        "milestone's start 2026-12-10",
-        "progress-site report: nothing was written",
+    code, out, err = run(*args, "--kind", "progress", "--text", "x", "--done", "年度总结")
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "projects/majors.yaml: added the progress report of 2026-11-25",
+        "the milestone '年度总结' done on 2026-11-25",
+        "warning: projects/majors.yaml:13: the completion date 2026-11-25 is before the "
+        "milestone's planned start 2026-12-10; it is recorded as done (if the work began "
+        "earlier than planned, correct 'start')",
     ]
-    assert project.read_bytes() == before
+    assert "    done: 2026-11-25\n" in project.read_text(encoding="utf-8")
 
 
 def test_a_file_with_errors_is_not_edited(run: Run, root: Root) -> None:

@@ -428,12 +428,13 @@ def league(out: Path) -> tuple[list[str], list[list[str]]]:
 def test_league_table_puts_those_falling_behind_first(fixture: Root, run: Run) -> None:
     warnings, rows = league(build(run, fixture))
     # name, led, joined, overdue, due soon, done late, days since the last note,
-    # slipped milestones and days of slip (none: the fixture is not in a git repository)
+    # slipped milestones and days of slip (none: the fixture is not in a git repository),
+    # indicators behind pace
     assert rows == [
-        ["教务处", "1", "0", "2", "2", "1", "2", "0", "0"],
-        ["科技处", "0", "1", "0", "1", "0", "55", "0", "0"],
-        ["人事处", "2", "0", "0", "0", "0", "5", "0", "0"],
-        ["财务处", "0", "0", "0", "0", "0", "—", "0", "0"],
+        ["教务处", "1", "0", "2", "2", "1", "2", "0", "0", "0"],
+        ["科技处", "0", "1", "0", "1", "0", "55", "0", "0", "0"],
+        ["人事处", "2", "0", "0", "0", "0", "5", "0", "0", "0"],
+        ["财务处", "0", "0", "0", "0", "0", "—", "0", "0", "0"],
     ]
     assert warnings == ["教务处: 2 overdue milestones", "科技处: last report 55 days ago"]
 

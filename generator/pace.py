@@ -40,7 +40,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 Direction = Literal["up", "down"]
 Verdict = Literal["on-pace", "behind-pace", "reached", "no-data"]
@@ -84,10 +84,12 @@ class Dated(Protocol):
 
 @dataclass(frozen=True)
 class Series:
-    """An indicator's figures in date order, one per date, dates and values apart."""
+    """An indicator's figures in date order, one per date: dates, values, and the dates
+    as day numbers (:meth:`datetime.date.toordinal`) for the slope."""
 
     dates: tuple[dt.date, ...]
     values: tuple[float, ...]
+    days: tuple[int, ...]
 
 
 def series(figures: Iterable[Dated]) -> Series:
@@ -96,11 +98,14 @@ def series(figures: Iterable[Dated]) -> Series:
     for figure in figures:
         by_date[figure.date] = figure.value
     dates = sorted(by_date)
-    return Series(tuple(dates), tuple(by_date[d] for d in dates))
+    return Series(
+        tuple(dates), tuple(by_date[d] for d in dates), tuple(d.toordinal() for d in dates)
+    )
 
 
-@dataclass(frozen=True)
-class Pace:
+class Pace(NamedTuple):
+    """An indicator's pace (a tuple: the weekly digest makes one per indicator and week)."""
+
     verdict: Verdict
     reason: Reason
     due: dt.date | None
@@ -125,7 +130,7 @@ class Pace:
         return self.verdict == "behind-pace"
 
 
-NO_FIGURES = Series((), ())
+NO_FIGURES = Series((), (), ())
 NO_PACE = Pace("no-data", "no-values", None, None, None, None, None, None, 0, None, None)
 """The pace of an indicator with no figure and nothing else known."""
 
@@ -134,15 +139,17 @@ def reached(value: float, target: float, direction: Direction) -> bool:
     return value >= target if direction == "up" else value <= target
 
 
-def slope(dates: Sequence[dt.date], values: Sequence[float]) -> float:
-    """The least-squares slope of ``values`` over ``dates``, per day (2 or more dates, all
-    different)."""
-    origin = dates[0]
-    xs = [(d - origin).days for d in dates]
-    mean_x = sum(xs) / len(xs)
-    mean_y = sum(values) / len(values)
-    sxx = sum((x - mean_x) ** 2 for x in xs)
-    sxy = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, values, strict=True))
+def slope(days: Sequence[int], values: Sequence[float]) -> float:
+    """The least-squares slope of ``values`` over ``days`` (day numbers), per day: 2 or
+    more days, all different. Centred on the means, in one pass each."""
+    n = len(days)
+    mean_x = sum(days) / n
+    mean_y = sum(values) / n
+    sxx = sxy = 0.0
+    for x, y in zip(days, values, strict=True):
+        dx = x - mean_x
+        sxx += dx * dx
+        sxy += dx * (y - mean_y)
     return sxy / sxx
 
 
@@ -155,67 +162,55 @@ def indicator_pace(
     pace_weeks: int,
 ) -> Pace:
     """The pace verdict of one indicator as of ``today`` (see the module's docstring)."""
-    end = bisect.bisect_right(figures.dates, today)  # figures after today are ignored
-    latest = figures.values[end - 1] if end else None
-    latest_date = figures.dates[end - 1] if end else None
-
-    def pace(verdict: Verdict, reason: Reason) -> Pace:
-        """The verdict, with every figure known by then."""
-        known = per_day is not None
-        after = (projected - due).days if projected is not None and due is not None else None
-        return Pace(
-            verdict=verdict,
-            reason=reason,
-            due=due,
-            latest=latest,
-            latest_date=latest_date,
-            required=required,
-            recent=per_day * 7 if known and per_day is not None else None,
-            basis=basis if known else None,
-            used=used if known else 0,
-            projected=projected,
-            days_after_due=after,
-        )
-
-    required: float | None = None
-    per_day: float | None = None
-    projected: dt.date | None = None
-    basis: Basis = "weeks"
-    used = 0
-    if target is None:
-        return pace("no-data", "no-target")
-    if latest is None or latest_date is None:
-        return pace("no-data", "no-values")
+    dates = figures.dates
+    end = bisect.bisect_right(dates, today)  # figures after today are ignored
+    if target is None or not end:
+        reason: Reason = "no-target" if target is None else "no-values"
+        latest = figures.values[end - 1] if end else None
+        latest_date = dates[end - 1] if end else None
+        return Pace("no-data", reason, due, latest, latest_date, None, None, None, 0, None, None)
+    latest, latest_date = figures.values[end - 1], dates[end - 1]
     if reached(latest, target, direction):
-        return pace("reached", "reached")
+        return Pace("reached", "reached", due, latest, latest_date, None, None, None, 0, None, None)
     left = target - latest
+    required = None
     if due is not None and due > today:
         required = _finite(left / ((due - today).days / 7))
-    start = bisect.bisect_right(figures.dates, today - dt.timedelta(days=7 * pace_weeks), 0, end)
+    start = bisect.bisect_right(dates, today - dt.timedelta(days=7 * pace_weeks), 0, end)
+    basis: Basis = "weeks"
     if end - start < FALLBACK_VALUES:
         basis = "values"
-        oldest = bisect.bisect_right(
-            figures.dates, today - dt.timedelta(days=FALLBACK_DAYS), 0, end
-        )
+        oldest = bisect.bisect_right(dates, today - dt.timedelta(days=FALLBACK_DAYS), 0, end)
         start = max(oldest, end - FALLBACK_VALUES)
     used = end - start
+    per_day: float | None = None
+    projected: dt.date | None = None
     if used >= 2:
-        per_day = _finite(slope(figures.dates[start:end], figures.values[start:end])) or 0.0
+        per_day = _finite(slope(figures.days[start:end], figures.values[start:end])) or 0.0
         if per_day * left > 0:  # moving toward the target
             days = round(left / per_day, 6)  # float noise must not add a day
             if days <= HORIZON_DAYS:  # (nor may an overflow: inf and nan fail this)
                 projected = latest_date + dt.timedelta(days=math.ceil(days))
+    after = (projected - due).days if projected is not None and due is not None else None
+    verdict: Verdict
     if due is None:
-        return pace("no-data", "no-due")
-    if due < today:
-        return pace("behind-pace", "due-passed")
+        verdict, reason = "no-data", "no-due"
+    elif due < today:
+        verdict, reason = "behind-pace", "due-passed"
+    elif per_day is None:
+        verdict, reason = "no-data", "few-values"
+    elif projected is None:
+        verdict, reason = "behind-pace", "wrong-way" if per_day * left < 0 else "flat"
+    elif projected > due:
+        verdict, reason = "behind-pace", "late"
+    else:
+        verdict, reason = "on-pace", "on-pace"
     if per_day is None:
-        return pace("no-data", "few-values")
-    if projected is None:
-        return pace("behind-pace", "wrong-way" if per_day * left < 0 else "flat")
-    if projected > due:
-        return pace("behind-pace", "late")
-    return pace("on-pace", "on-pace")
+        return Pace(verdict, reason, due, latest, latest_date, required, None, None, 0, None, None)
+    return Pace(
+        verdict, reason, due, latest, latest_date, required, per_day * 7, basis, used,
+        projected, after,
+    )  # fmt: skip
 
 
 def _finite(value: float) -> float | None:

@@ -66,7 +66,7 @@ def test_figures_out_of_date_order_give_the_verdict_of_the_sorted_ones() -> None
 def test_slope_is_per_day() -> None:
     # x = 0, 7, 14, 21 (mean 10.5); y = 10, 12, 14, 16 (mean 13):
     # Σ(x-x̄)(y-ȳ) = 31.5 + 3.5 + 3.5 + 31.5 = 70; Σ(x-x̄)² = 110.25·2 + 12.25·2 = 245
-    assert pace.slope(WEEKLY.dates, WEEKLY.values) == pytest.approx(70 / 245)  # 2/7 a day
+    assert pace.slope(WEEKLY.days, WEEKLY.values) == pytest.approx(70 / 245)  # 2/7 a day
 
 
 # --- on pace, behind pace ----------------------------------------------------------------------

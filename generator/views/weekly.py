@@ -284,28 +284,34 @@ def _complete(
     )
 
 
-Paced = tuple[ProjectStatus, IndicatorStatus]
-"""An indicator of an active project, with its figures sorted once for every week."""
+Paced = tuple[ProjectStatus, IndicatorStatus, float, dt.date, dt.date]
+"""An indicator of an active project that can fall behind pace: with its target, its due
+date and its first figure's date (its figures sorted once, for every week)."""
 
 
 def _paced(projects: list[ProjectStatus]) -> list[Paced]:
-    return [
-        (status, indicator)
-        for status in projects
-        if status.project.data.status == "active"
-        for indicator in status.indicators
-    ]
+    """The indicators that can be behind pace in some week: of active projects, with a
+    target, a due date (their own or the project's) and a figure."""
+    found: list[Paced] = []
+    for status in projects:
+        if status.project.data.status != "active":
+            continue
+        for computed in status.indicators:
+            indicator = computed.indicator
+            due = indicator.due or status.project.data.due
+            if indicator.target is not None and due is not None and computed.series.dates:
+                found.append((status, computed, indicator.target, due, computed.series.dates[0]))
+    return found
 
 
 def _behind_pace(paced: list[Paced], until: dt.date, pace_weeks: int) -> list[PaceEntry]:
     """The indicators of active projects behind pace as of ``until``."""
     found: list[PaceEntry] = []
-    for status, computed in paced:
+    for status, computed, target, due, first in paced:
+        if first > until:  # no figure yet that week
+            continue
         indicator = computed.indicator
-        due = indicator.due or status.project.data.due
-        pace = indicator_pace(
-            computed.series, indicator.target, indicator.direction, due, until, pace_weeks
-        )
+        pace = indicator_pace(computed.series, target, indicator.direction, due, until, pace_weeks)
         if pace.behind:
             found.append(PaceEntry(status, indicator, pace))
     return found

@@ -652,3 +652,25 @@ def test_pace_weeks_runs_from_1_to_26(root: Root, run: Run, weeks: str) -> None:
     code, out, err = run("check", "--root", root.path, "--today", TODAY)
     assert code == 1 and "Traceback" not in err
     assert f"site.yaml:3:13: 'pace_weeks' must be a whole number from 1 to 26, not '{weeks}'" in out
+
+
+def test_check_for_github_annotates_each_indicator_behind_pace(
+    fixture: Root, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    code, out, _ = run(
+        "check", "--root", fixture.path, "--today", TODAY, "--fail-on", "behind-pace",
+        "--format", "github",
+    )  # fmt: skip
+    assert code == 1
+    lines = [line for line in out.splitlines() if "behind" in line or "Alpha —" in line]
+    assert lines[0] == (
+        "::warning file=projects/alpha.yaml::Alpha — Late: at the recent pace the target is "
+        "reached on 2026-12-09, 7 day(s) after the due date 2026-12-02 (lead: 教务处)"
+    )
+    assert len(lines) == 4
+    written = summary.read_text(encoding="utf-8")
+    part = written[written.index("### Indicators behind pace: 4") :]
+    assert part.splitlines()[2].startswith("- Alpha — Late: at the recent pace")
+    assert len([line for line in part.splitlines() if line.startswith("- ")]) == 4

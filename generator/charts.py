@@ -32,9 +32,12 @@ from typing import Literal
 
 from babel.dates import format_date, format_skeleton
 
+from generator.pace import Schedule
 from generator.status import IndicatorStatus, PortfolioStatus, ProjectStatus, State
 
 ELLIPSIS = "…"
+SCHEDULE_FLAG = "⚑"
+"""Before the name of a project behind its backward schedule on the battle map."""
 
 Trend = Literal["up", "down", "flat"]
 TREND_ARROWS: dict[str, str] = {"up": "▲", "down": "▼", "flat": "▶"}
@@ -188,6 +191,9 @@ class Row:
     span_width: float
     span_height: float
     marks: tuple[Mark, ...]
+    schedule: Schedule | None = None
+    """Set when the milestones left, at the recent rate, end after the project's due date
+    (the backward schedule, :func:`generator.pace.schedule`): the row is flagged."""
 
 
 @dataclass(frozen=True)
@@ -221,6 +227,11 @@ class BattleMap:
     @property
     def rows(self) -> int:
         return sum(len(g.rows) for g in self.groups)
+
+    @property
+    def behind_schedule(self) -> int:
+        """How many rows are flagged as behind their backward schedule."""
+        return sum(1 for g in self.groups for r in g.rows if r.schedule is not None)
 
 
 def days_to_year_end(today: dt.date) -> int:
@@ -407,10 +418,12 @@ def _row(
     if data.start is not None and data.due is not None and data.start <= data.due:
         span_x = axis.x(data.start)
         span_width = _round(axis.x(data.due) - span_x)
+    late = status.schedule if status.schedule is not None and status.schedule.late else None
+    units = geometry.label_units - (len(SCHEDULE_FLAG) + 1) * 2 if late else geometry.label_units
     return Row(
         project=project,
         title=data.title,
-        label=truncate(data.title, geometry.label_units) if geometry.label_width else "",
+        label=truncate(data.title, units) if geometry.label_width else "",
         href=f"projects/{project}/index.html" if link else None,
         status=data.status,
         health=status.health,
@@ -423,6 +436,7 @@ def _row(
         span_width=span_width,
         span_height=6,
         marks=tuple(marks),
+        schedule=late,
     )
 
 
@@ -514,6 +528,9 @@ class Sparkline:
     baseline_y: float | None
     first: dt.date | None
     last: dt.date | None
+    axis_end: dt.date | None
+    """The date at the right end: the due date when the required pace is drawn, else the
+    last figure's (None with one figure and nothing drawn after it)."""
     date_y: float
     trend: Trend | None
     """The latest figure against the one before; None with fewer than two figures."""
@@ -522,6 +539,14 @@ class Sparkline:
     """Whether the latest move goes the target's way; None when it cannot be told."""
     delta: str
     """The latest change, signed with a plus or a minus sign (U+2212), or '±0'."""
+    pace_line: tuple[float, float, float, float] | None
+    """The required pace: from the latest figure (x1, y1) to the target at the due date
+    (x2, y2); None when the target is reached, or there is no target, figure or due date
+    after the latest figure."""
+    required: str
+    """The required pace per week, signed ('' without one)."""
+    recent: str
+    """The recent pace per week, signed ('' without one)."""
 
 
 def sparkline(indicator: IndicatorStatus) -> Sparkline:
@@ -540,13 +565,32 @@ def sparkline(indicator: IndicatorStatus) -> Sparkline:
         # Figures near the float limits can overflow the scale: draw those on the bottom line.
         return _round(bottom - (share if math.isfinite(share) else 0.0) * (bottom - top))
 
+    pace = indicator.pace
+    ahead = (  # the required pace is drawn up to the due date, after the latest figure
+        pace.due
+        if pace.verdict != "reached"
+        and ind.target is not None
+        and pace.due is not None
+        and pace.latest_date is not None
+        and pace.due > pace.latest_date
+        and values
+        and values[-1].date == pace.latest_date
+        else None
+    )
     points: list[tuple[float, float]] = []
+    axis_end: dt.date | None = None
+    pace_line: tuple[float, float, float, float] | None = None
     if values:
         first, last = values[0].date, values[-1].date
-        span = (last - first).days
-        for v in values:
-            share = (v.date - first).days / span if span else 0.5
-            points.append((_round(left + share * (right - left)), y(v.value)))
+        axis_end = ahead or (last if len(values) > 1 else None)
+        span = ((ahead or last) - first).days
+
+        def x(day: dt.date) -> float:
+            return _round(left + ((day - first).days / span if span else 0.5) * (right - left))
+
+        points = [(x(v.date), y(v.value)) for v in values]
+        if ahead is not None and ind.target is not None:
+            pace_line = (*points[-1], x(ahead), y(ind.target))
     trend: Trend | None = None
     toward: bool | None = None
     delta = ""
@@ -579,12 +623,23 @@ def sparkline(indicator: IndicatorStatus) -> Sparkline:
         baseline_y=y(ind.baseline) if ind.baseline is not None else None,
         first=values[0].date if values else None,
         last=values[-1].date if len(values) > 1 else None,
+        axis_end=axis_end,
         date_y=bottom + 20,
         trend=trend,
         arrow=TREND_ARROWS[trend] if trend else "",
         toward_target=toward,
         delta=delta,
+        pace_line=pace_line,
+        required=signed(pace.required) if pace.required is not None else "",
+        recent=signed(pace.recent) if pace.recent is not None else "",
     )
+
+
+def signed(value: float) -> str:
+    """A change, signed with a plus or a minus sign (U+2212), or '±0'."""
+    if _plain(abs(value)) == "0":
+        return "±0"
+    return ("+" if value > 0 else "\u2212") + _plain(abs(value))
 
 
 # --- small helpers -----------------------------------------------------------------------

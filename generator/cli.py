@@ -102,12 +102,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--fail-on",
-        choices=["error", "overdue", "stale"],
+        choices=["error", "overdue", "stale", "behind-pace"],
         action="append",
         default=None,
         help="exit 1 on invalid input (error, the default), also when a milestone of an active "
-        "project is overdue (overdue), or also when an active project has no recent note "
-        "(stale; the stale projects are then listed); may be given more than once",
+        "project is overdue (overdue), also when an active project has no recent note (stale; "
+        "the stale projects are then listed), or also when an active project's indicator is "
+        "behind pace (behind-pace; those indicators are then listed); may be given more than "
+        "once",
     )
     _serve_parser(commands, common)
     _diff_parser(commands, common)
@@ -204,15 +206,18 @@ def _build(root: Path, out: Path, today: dt.date, lang: str, force: bool, jobs: 
 
 def _check(root: Path, today: dt.date, lang: str, fmt: str, fail_on: set[str]) -> int:
     stale = "stale" in fail_on
+    pace = "behind-pace" in fail_on
     try:
         state, warnings = pipeline.check(root, today)
     except pipeline.BuildError as exc:
-        report.emit_check(fmt, lang, exc.diagnostics, None, _summary_path(), stale=stale)
+        report.emit_check(fmt, lang, exc.diagnostics, None, _summary_path(), stale=stale, pace=pace)
         return 1
-    report.emit_check(fmt, lang, warnings, state, _summary_path(), stale=stale)
+    report.emit_check(fmt, lang, warnings, state, _summary_path(), stale=stale, pace=pace)
     if "overdue" in fail_on and report.overdue(state):
         return 1
     if stale and report.stale(state):
+        return 1
+    if pace and report.behind_pace(state):
         return 1
     return 0
 

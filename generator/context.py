@@ -14,6 +14,7 @@ from typing import Any, TypedDict
 
 from generator import charts, forge, forms
 from generator.models import ProjectFile, SiteConfig
+from generator.pace import Schedule
 from generator.status import (
     HEALTH_ORDER,
     Behind,
@@ -78,6 +79,8 @@ class IndexPage(Common):
     days_to_year_end: int
     this_week: Week
     """The week of the as-of date, whose digest the home page links."""
+    behind_pace: int
+    """Indicators of active projects behind pace (:mod:`generator.pace`)."""
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,8 @@ class DepartmentRow(TypedDict):
     """Milestones it delivers whose due date is later than their baseline."""
     slip_days: int
     """Their days of slip, added up."""
+    behind_pace: int
+    """Indicators behind pace of the active projects it leads."""
 
 
 class DepartmentsIndexPage(Common):
@@ -167,6 +172,9 @@ class DepartmentsIndexPage(Common):
     warnings: list[DepartmentRow]
     """The departments falling behind (overdue milestones or stale projects, by
     :func:`generator.status.falling_behind`), in the table's order."""
+    pace_warnings: list[DepartmentRow]
+    """The rows that lead indicators behind pace, in the table's order: listed under
+    "falling behind" too, each on a line of its own (see :func:`_departments_index`)."""
 
 
 class Page:
@@ -302,6 +310,7 @@ def _index(portfolio: PortfolioStatus, common: Common) -> IndexPage:
         milestone_total=len(milestones),
         days_to_year_end=charts.days_to_year_end(portfolio.today),
         this_week=week_of(portfolio.today),
+        behind_pace=sum(len(p.behind_pace) for p in portfolio.projects),
     )
 
 
@@ -341,7 +350,12 @@ def _department(
 def _departments_index(pages: list[DepartmentPage], common: Common) -> DepartmentsIndexPage:
     rows = sorted((_department_row(p) for p in pages), key=_falling_behind)
     return DepartmentsIndexPage(
-        **common, rows=rows, warnings=[r for r in rows if r["overdue"] or r["stale_projects"]]
+        **common,
+        rows=rows,
+        warnings=[r for r in rows if r["overdue"] or r["stale_projects"]],
+        # Indicators behind pace put a department on the "falling behind" list too, on a
+        # line of their own after the others', so that the rule for those stays as it is.
+        pace_warnings=[r for r in rows if r["behind_pace"]],
     )
 
 
@@ -363,6 +377,7 @@ def _department_row(page: DepartmentPage) -> DepartmentRow:
         since=page["since"],
         slipped=sum(1 for d in page["owned"] if d.milestone.slip_days > 0),
         slip_days=sum(max(d.milestone.slip_days, 0) for d in page["owned"]),
+        behind_pace=sum(len(p.behind_pace) for p in page["led"]),
     )
 
 
@@ -444,6 +459,7 @@ def data_json(portfolio: PortfolioStatus) -> dict[str, Any]:
             "timezone": site.timezone,
             "due_soon_days": site.due_soon_days,
             "stale_after_days": site.stale_after_days,
+            "pace_weeks": site.pace_weeks,
         },
         "departments": [{"id": d.id, "name": d.name} for d in site.departments],
         "projects": (_project_json(p) for p in projects),  # made one at a time
@@ -469,6 +485,7 @@ def _project_json(status: ProjectStatus) -> dict[str, Any]:
         "due_soon": status.due_soon,
         "days_left": status.days_left,
         "last_note": _day(status.last_note),
+        "schedule": _schedule_json(status.schedule),
         "milestones": [
             {
                 "id": m.milestone.id,
@@ -493,6 +510,13 @@ def _project_json(status: ProjectStatus) -> dict[str, Any]:
                 "target": _number(i.indicator.target),
                 "baseline": _number(i.indicator.baseline),
                 "latest": _number(i.latest),
+                "due": _day(i.pace.due),
+                "direction": i.indicator.direction,
+                "verdict": i.pace.verdict,
+                "reason": i.pace.reason,
+                "required_pace": _rounded(i.pace.required),
+                "recent_pace": _rounded(i.pace.recent),
+                "projected": _day(i.pace.projected),
                 "values": [
                     {"date": _day(v.date), "value": _number(v.value)}
                     for v in sorted(i.indicator.values, key=lambda v: v.date)
@@ -505,6 +529,25 @@ def _project_json(status: ProjectStatus) -> dict[str, Any]:
             for n in status.notes
         ],
     }
+
+
+def _schedule_json(schedule: Schedule | None) -> dict[str, Any] | None:
+    """The backward schedule (倒排工期) of an active project; None for the others."""
+    if schedule is None:
+        return None
+    return {
+        "left": schedule.left,
+        "days_left": schedule.days_left,
+        "done_last_90_days": schedule.done_recently,
+        "rate_per_30_days": _rounded(schedule.rate),
+        "finish": _day(schedule.finish),
+        "late": schedule.late,
+    }
+
+
+def _rounded(value: float | None) -> int | float | None:
+    """A pace for data.json: four decimals, a whole number without its '.0'."""
+    return None if value is None else _number(round(value, 4) + 0.0)
 
 
 def _day(value: dt.date | None) -> str | None:

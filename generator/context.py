@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from generator import charts
+from generator import charts, meta
 from generator.models import ProjectFile, SiteConfig
 from generator.status import (
     HEALTH_ORDER,
@@ -34,6 +34,8 @@ class Common(TypedDict):
     departments: dict[str, str]
     """Department id → name, for every reference a page shows."""
     section: str
+    meta: meta.Meta
+    """The page's link preview (``og:`` tags and description), see :mod:`generator.meta`."""
 
 
 @dataclass(frozen=True)
@@ -162,35 +164,39 @@ class Page:
         return f"Page({self.path!r}, {self.template!r})"
 
 
-def common(portfolio: PortfolioStatus, path: str, section: str) -> Common:
-    """What every page's context holds; ``root`` leads from ``path`` back to the site's root."""
+def common(
+    portfolio: PortfolioStatus, path: str, section: str, preview: meta.Meta | None = None
+) -> Common:
+    """What every page's context holds; ``root`` leads from ``path`` back to the site's root.
+    ``preview`` is the page's link preview; a page without one gets :func:`meta.default`."""
     return Common(
         site=portfolio.site,
         today=portfolio.today,
         root="../" * path.count("/"),
         departments={d.id: d.name for d in portfolio.site.departments},
         section=section,
+        meta=preview or meta.default(portfolio.site, portfolio.today, path),
     )
 
 
 def build_pages(portfolio: PortfolioStatus) -> list[Page]:
-    def at(path: str, section: str) -> Common:
-        return common(portfolio, path, section)
+    site = portfolio.site
 
-    pages = [Page("index.html", "index.html", _index(portfolio, at("index.html", "index")))]
+    def at(path: str, section: str, preview: meta.Meta | None = None) -> Common:
+        return common(portfolio, path, section, preview)
+
+    pages = [Page("index.html", "index.html", _index(portfolio))]
     for status in portfolio.projects:
         path = f"projects/{status.project.id}/index.html"
-        make = functools.partial(_project, portfolio, status, at(path, "projects"))
+        preview = meta.project(site, path, status)
+        make = functools.partial(_project, portfolio, status, at(path, "projects", preview))
         pages.append(Page(path, "project.html", make=make))
-    department_pages = [
-        _department(portfolio, d.id, d.name, at(f"departments/{d.id}/index.html", "departments"))
-        for d in portfolio.site.departments
-    ]
+    department_pages = [_department(portfolio, d.id, d.name) for d in site.departments]
     pages.append(
         Page(
             "departments/index.html",
             "departments.html",
-            _departments_index(department_pages, at("departments/index.html", "departments")),
+            _departments_index(portfolio, department_pages),
         )
     )
     pages += [
@@ -217,22 +223,22 @@ def _project(portfolio: PortfolioStatus, status: ProjectStatus, common: Common) 
     )
 
 
-def _index(portfolio: PortfolioStatus, common: Common) -> IndexPage:
+def _index(portfolio: PortfolioStatus) -> IndexPage:
     milestones = [m for p in portfolio.projects for m in p.milestones]
+    state_counts = {s: sum(1 for m in milestones if m.state == s) for s in STATES}
+    preview = meta.portfolio(portfolio.site, "index.html", portfolio.projects, state_counts)
     return IndexPage(
-        **common,
+        **common(portfolio, "index.html", "index", preview),
         projects=list(portfolio.projects),
         health_counts={h: sum(1 for p in portfolio.projects if p.health == h) for h in HEALTHS},
-        state_counts={s: sum(1 for m in milestones if m.state == s) for s in STATES},
+        state_counts=state_counts,
         milestone_total=len(milestones),
         days_to_year_end=charts.days_to_year_end(portfolio.today),
         this_week=week_of(portfolio.today),
     )
 
 
-def _department(
-    portfolio: PortfolioStatus, dept_id: str, name: str, common: Common
-) -> DepartmentPage:
+def _department(portfolio: PortfolioStatus, dept_id: str, name: str) -> DepartmentPage:
     led = [p for p in portfolio.projects if p.project.data.lead == dept_id]
     joined = [p for p in portfolio.projects if dept_id in p.project.data.departments]
     owned = [
@@ -243,21 +249,32 @@ def _department(
         or (not m.milestone.owner and p.project.data.lead == dept_id)
     ]
     owned.sort(key=lambda d: (d.milestone.milestone.due, d.project.project.id, d.milestone.index))
+    overdue = [d for d in owned if d.milestone.state == "overdue"]
+    path = f"departments/{dept_id}/index.html"
+    preview = meta.department(
+        portfolio.site, path, name, len(led), len(joined), len(owned), len(overdue)
+    )
     return DepartmentPage(
-        **common,
+        **common(portfolio, path, "departments", preview),
         id=dept_id,
         name=name,
         led=led,
         joined=joined,
         owned=owned,
-        overdue=[d for d in owned if d.milestone.state == "overdue"],
+        overdue=overdue,
     )
 
 
-def _departments_index(pages: list[DepartmentPage], common: Common) -> DepartmentsIndexPage:
+def _departments_index(
+    portfolio: PortfolioStatus, pages: list[DepartmentPage]
+) -> DepartmentsIndexPage:
     rows = sorted((_department_row(p) for p in pages), key=_falling_behind)
+    warnings = [r for r in rows if r["overdue"] or r["stale"]]
+    path = "departments/index.html"
+    overdue = sum(r["overdue"] for r in rows)
+    preview = meta.departments(portfolio.site, path, len(rows), len(warnings), overdue)
     return DepartmentsIndexPage(
-        **common, rows=rows, warnings=[r for r in rows if r["overdue"] or r["stale"]]
+        **common(portfolio, path, "departments", preview), rows=rows, warnings=warnings
     )
 
 

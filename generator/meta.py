@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from generator.models import SiteConfig
@@ -95,20 +95,13 @@ def portfolio(
     healths: dict[Health, int] = {}
     for status in projects:
         healths[status.health] = healths.get(status.health, 0) + 1
-    total = sum(state_counts.values())
     parts = [
         t.ngettext("%(num)d project", "%(num)d projects", len(projects)) % {"num": len(projects)},
         *(
             counted(language, health_label(language, h), n)
             for h, n in sorted(healths.items(), key=lambda item: HEALTH_ORDER[item[0]])
         ),
-        t.ngettext("%(num)d milestone", "%(num)d milestones", total) % {"num": total},
-        counted(language, t.gettext("Overdue milestones"), state_counts.get("overdue", 0)),
-        counted(
-            language,
-            t.gettext("Due within %(days)d days") % {"days": site.due_soon_days},
-            state_counts.get("due-soon", 0),
-        ),
+        *_milestones(site, state_counts),
         counted(
             language,
             t.gettext("Milestones done"),
@@ -177,17 +170,9 @@ def timeline(site: SiteConfig, path: str, projects: int, states: Iterable[State]
     """The battle map: how many projects and milestones, and how many overdue or due soon."""
     language = site.language
     t = translator(language)
-    counts = _count(states)
-    total = sum(counts.values())
     parts = [
         t.ngettext("%(num)d project", "%(num)d projects", projects) % {"num": projects},
-        t.ngettext("%(num)d milestone", "%(num)d milestones", total) % {"num": total},
-        counted(language, t.gettext("Overdue milestones"), counts.get("overdue", 0)),
-        counted(
-            language,
-            t.gettext("Due within %(days)d days") % {"days": site.due_soon_days},
-            counts.get("due-soon", 0),
-        ),
+        *_milestones(site, _count(states)),
     ]
     return make(site, path, titled(site, t.gettext("Battle map")), parts)
 
@@ -250,8 +235,21 @@ def search(site: SiteConfig, path: str) -> Meta:
     return make(site, path, titled(site, t.gettext("Search")), parts)
 
 
-def _count(states: Iterable[State]) -> dict[State, int]:
-    counts: dict[State, int] = {}
+def _milestones(site: SiteConfig, counts: Mapping[str, int]) -> list[str]:
+    """How many milestones, how many of them overdue, how many due soon."""
+    language = site.language
+    t = translator(language)
+    total = sum(counts.values())
+    soon = t.gettext("Due within %(days)d days") % {"days": site.due_soon_days}
+    return [
+        t.ngettext("%(num)d milestone", "%(num)d milestones", total) % {"num": total},
+        counted(language, t.gettext("Overdue milestones"), counts.get("overdue", 0)),
+        counted(language, soon, counts.get("due-soon", 0)),
+    ]
+
+
+def _count(states: Iterable[State]) -> dict[str, int]:
+    counts: dict[str, int] = {}
     for state in states:
         counts[state] = counts.get(state, 0) + 1
     return counts

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from generator import charts, forge, forms
+from generator import charts, forge, forms, meta
 from generator.models import ProjectFile, SiteConfig
 from generator.pace import Schedule
 from generator.status import (
@@ -38,6 +38,8 @@ class Common(TypedDict):
     departments: dict[str, str]
     """Department id → name, for every reference a page shows."""
     section: str
+    meta: meta.Meta
+    """The page's link preview (``og:`` tags and description), see :mod:`generator.meta`."""
 
 
 @dataclass(frozen=True)
@@ -214,14 +216,18 @@ class Page:
         return f"Page({self.path!r}, {self.template!r})"
 
 
-def common(portfolio: PortfolioStatus, path: str, section: str) -> Common:
-    """What every page's context holds; ``root`` leads from ``path`` back to the site's root."""
+def common(
+    portfolio: PortfolioStatus, path: str, section: str, preview: meta.Meta | None = None
+) -> Common:
+    """What every page's context holds; ``root`` leads from ``path`` back to the site's root.
+    ``preview`` is the page's link preview; a page without one gets :func:`meta.default`."""
     return Common(
         site=portfolio.site,
         today=portfolio.today,
         root="../" * path.count("/"),
         departments={d.id: d.name for d in portfolio.site.departments},
         section=section,
+        meta=preview or meta.default(portfolio.site, portfolio.today, path),
     )
 
 
@@ -230,41 +236,34 @@ def build_pages(
 ) -> list[Page]:
     """The portfolio's, the projects' and the departments' pages; with a ``repository``,
     the project and department pages link to the report form and to the projects' files."""
+    site = portfolio.site
 
-    def at(path: str, section: str) -> Common:
-        return common(portfolio, path, section)
+    def at(path: str, section: str, preview: meta.Meta | None = None) -> Common:
+        return common(portfolio, path, section, preview)
 
-    language = portfolio.site.language
     links = {
-        s.project.id: project_links(repository, s.project.id, s.project.data.title, language)
+        s.project.id: project_links(repository, s.project.id, s.project.data.title, site.language)
         for s in portfolio.projects
     }
-    pages = [Page("index.html", "index.html", _index(portfolio, at("index.html", "index")))]
+    pages = [Page("index.html", "index.html", _index(portfolio))]
     for status in portfolio.projects:
         path = f"projects/{status.project.id}/index.html"
+        preview = meta.project(site, path, status)
         make = functools.partial(
-            _project, portfolio, status, links[status.project.id], at(path, "projects")
+            _project, portfolio, status, links[status.project.id], at(path, "projects", preview)
         )
         pages.append(Page(path, "project.html", make=make))
     behind = falling_behind(portfolio)
     known = {project_id: found for project_id, found in links.items() if found is not None}
     department_pages = [
-        _department(
-            portfolio,
-            d.id,
-            d.name,
-            list(d.contacts),
-            behind.get(d.id),
-            known,
-            at(f"departments/{d.id}/index.html", "departments"),
-        )
-        for d in portfolio.site.departments
+        _department(portfolio, d.id, d.name, list(d.contacts), behind.get(d.id), known)
+        for d in site.departments
     ]
     pages.append(
         Page(
             "departments/index.html",
             "departments.html",
-            _departments_index(department_pages, at("departments/index.html", "departments")),
+            _departments_index(portfolio, department_pages),
         )
     )
     pages += [
@@ -297,16 +296,18 @@ def _project(
     )
 
 
-def _index(portfolio: PortfolioStatus, common: Common) -> IndexPage:
+def _index(portfolio: PortfolioStatus) -> IndexPage:
     milestones = [m for p in portfolio.projects for m in p.milestones]
+    state_counts = {  # the overdue milestones flagged: those of active projects
+        s: sum(1 for m in milestones if m.state == s and (s != "overdue" or m.flagged))
+        for s in STATES
+    }
+    preview = meta.portfolio(portfolio.site, "index.html", portfolio.projects, state_counts)
     return IndexPage(
-        **common,
+        **common(portfolio, "index.html", "index", preview),
         projects=list(portfolio.projects),
         health_counts={h: sum(1 for p in portfolio.projects if p.health == h) for h in HEALTHS},
-        state_counts={
-            s: sum(1 for m in milestones if m.state == s and (s != "overdue" or m.flagged))
-            for s in STATES
-        },  # the overdue milestones flagged: those of active projects
+        state_counts=state_counts,
         milestone_total=len(milestones),
         days_to_year_end=charts.days_to_year_end(portfolio.today),
         this_week=week_of(portfolio.today),
@@ -321,7 +322,6 @@ def _department(
     contacts: list[str],
     behind: Behind | None,
     links: dict[str, ProjectLinks],
-    common: Common,
 ) -> DepartmentPage:
     led = [p for p in portfolio.projects if p.project.data.lead == dept_id]
     joined = [p for p in portfolio.projects if dept_id in p.project.data.departments]
@@ -332,27 +332,38 @@ def _department(
         if delivers(p, m) == dept_id
     ]
     owned.sort(key=lambda d: (d.milestone.milestone.due, d.project.project.id, d.milestone.index))
+    overdue = [DepartmentMilestone(p, m) for p, m in behind.overdue] if behind else []
+    path = f"departments/{dept_id}/index.html"
+    preview = meta.department(
+        portfolio.site, path, name, len(led), len(joined), len(owned), len(overdue)
+    )
     return DepartmentPage(
-        **common,
+        **common(portfolio, path, "departments", preview),
         id=dept_id,
         name=name,
         links={p.project.id: links[p.project.id] for p in led + joined if p.project.id in links},
         led=led,
         joined=joined,
         owned=owned,
-        overdue=[DepartmentMilestone(p, m) for p, m in behind.overdue] if behind else [],
+        overdue=overdue,
         stale=list(behind.stale) if behind else [],
         since=behind.since if behind else None,
         contacts=contacts,
     )
 
 
-def _departments_index(pages: list[DepartmentPage], common: Common) -> DepartmentsIndexPage:
+def _departments_index(
+    portfolio: PortfolioStatus, pages: list[DepartmentPage]
+) -> DepartmentsIndexPage:
     rows = sorted((_department_row(p) for p in pages), key=_falling_behind)
+    warnings = [r for r in rows if r["overdue"] or r["stale_projects"]]
+    path = "departments/index.html"
+    overdue = sum(r["overdue"] for r in rows)
+    preview = meta.departments(portfolio.site, path, len(rows), len(warnings), overdue)
     return DepartmentsIndexPage(
-        **common,
+        **common(portfolio, path, "departments", preview),
         rows=rows,
-        warnings=[r for r in rows if r["overdue"] or r["stale_projects"]],
+        warnings=warnings,
         # Indicators behind pace put a department on the "falling behind" list too, on a
         # line of their own after the others', so that the rule for those stays as it is.
         pace_warnings=[r for r in rows if r["behind_pace"]],

@@ -17,92 +17,16 @@ import io
 import unicodedata
 from collections.abc import Container
 from dataclasses import dataclass
-from pathlib import Path
 
 import xlsxwriter
-from babel.support import NullTranslations
 from xlsxwriter.format import Format
 
-from generator import render
+from generator import meta
 from generator.context import STATES, Common, Page, common
-from generator.pace import Verdict
 from generator.status import MilestoneStatus, PortfolioStatus, ProjectStatus, State
-
-THEME = Path(__file__).resolve().parent.parent.parent / "theme"
-"""The default theme, whose gettext catalog translates the words of non-HTML outputs."""
+from generator.words import days_text, direction_label, slip_text, state_label, verdict_label
 
 PATH = "ledger.html"
-
-
-# --- the site's words outside the templates ------------------------------------------------
-
-
-@functools.lru_cache(maxsize=8)
-def translator(language: str) -> NullTranslations:
-    """The theme's catalog for ``language`` (English msgids pass through untranslated)."""
-    return render.translations(THEME, language)
-
-
-@functools.lru_cache(maxsize=64)
-def state_label(language: str, state: State) -> str:
-    _ = translator(language).gettext
-    labels = {
-        "done": _("Done"),
-        "done-late": _("Done late"),
-        "overdue": _("Overdue"),
-        "due-soon": _("Due soon"),
-        "upcoming": _("Upcoming"),
-    }
-    return labels[state]
-
-
-@functools.lru_cache(maxsize=64)
-def verdict_label(language: str, verdict: Verdict) -> str:
-    """A pace verdict in words: the theme's ``pace_label`` macro's."""
-    _ = translator(language).gettext
-    labels = {
-        "behind-pace": _("Behind pace"),
-        "on-pace": _("On pace"),
-        "reached": _("Target reached"),
-        "no-data": _("No pace verdict"),
-    }
-    return labels[verdict]
-
-
-@functools.lru_cache(maxsize=8)
-def direction_label(language: str, direction: str) -> str:
-    _ = translator(language).gettext
-    return _("Up") if direction == "up" else _("Down")
-
-
-@functools.lru_cache(maxsize=4096)
-def days_text(language: str, state: State, days: int) -> str:
-    """Days late or left, in words: the same phrases as the theme's ``days_text`` macro.
-    Kept per (language, state, days), as :func:`state_label`: the calendars and the ledger
-    ask for the same few hundred phrases thousands of times."""
-    t = translator(language)
-    if state == "done":
-        return t.gettext("on time")
-    if state == "done-late":
-        return t.ngettext("%(num)d day late", "%(num)d days late", days) % {"num": days}
-    if state == "overdue":
-        return t.ngettext("%(num)d day overdue", "%(num)d days overdue", days) % {"num": days}
-    if days == 0:
-        return t.gettext("due today")
-    if days < 0:
-        late = -days
-        return t.ngettext("%(num)d day past due", "%(num)d days past due", late) % {"num": late}
-    return t.ngettext("%(num)d day left", "%(num)d days left", days) % {"num": days}
-
-
-def slip_text(language: str, days: int) -> str:
-    """A slip in words: "+3 days", "-2 days", or "–" without one (the theme's ``slip`` macro)."""
-    t = translator(language)
-    if days > 0:
-        return t.ngettext("+%(num)d day", "+%(num)d days", days) % {"num": days}
-    if days < 0:
-        return t.ngettext("-%(num)d day", "-%(num)d days", -days) % {"num": -days}
-    return "–"
 
 
 # --- the rows ------------------------------------------------------------------------------
@@ -204,8 +128,9 @@ def pages(portfolio: PortfolioStatus) -> list[Page]:
 def _page(portfolio: PortfolioStatus) -> LedgerPage:
     rows = ledger_rows(portfolio)
     used = {r.lead_id for r in rows} | {r.owner_id for r in rows}
+    preview = meta.ledger(portfolio.site, PATH, [r.state for r in rows])
     return LedgerPage(
-        **common(portfolio, PATH, "ledger"),
+        **common(portfolio, PATH, "ledger", preview),
         rows=[
             LedgerLine(
                 r,

@@ -32,7 +32,7 @@ from collections.abc import Container
 from dataclasses import dataclass
 from typing import Literal
 
-from generator import context
+from generator import context, meta
 from generator.context import NOTE_KINDS, Common, Page, Week, week_of
 from generator.history import Replan
 from generator.models import Indicator, IndicatorValue, Note
@@ -340,17 +340,24 @@ def _week_pages(
     for i, week in enumerate(weeks):
         until = min(week.sunday, today)
         notes = buckets.notes.get(week.monday, [])
+        completed = _completed(buckets.done.get(week.monday, []))
+        missed = _missed(buckets.due.get(week.monday, []), today)
+        coming = _coming(buckets.due.get(week.monday + WEEK, []), week.sunday)
+        replans = sorted(buckets.replans.get(week.monday, []), key=lambda r: r.replan.date)
+        counts = (len(completed), len(missed), len(replans), len(coming), len(notes))
+        span = (week.monday, week.sunday)
+        preview = meta.week(state.site, week.path, week.number, week.year, span, counts)
         page = WeekPage(
-            **context.common(state, week.path, "weeks"),
+            **context.common(state, week.path, "weeks", preview),
             week=week,
             current=week.sunday >= today,
             until=until,
-            completed=_completed(buckets.done.get(week.monday, [])),
-            missed=_missed(buckets.due.get(week.monday, []), today),
-            coming=_coming(buckets.due.get(week.monday + WEEK, []), week.sunday),
+            completed=completed,
+            missed=missed,
+            coming=coming,
             coming_start=week.sunday + dt.timedelta(days=1),
             coming_end=week.sunday + WEEK,
-            replans=sorted(buckets.replans.get(week.monday, []), key=lambda r: r.replan.date),
+            replans=replans,
             notes=[],  # filled in by _complete
             note_count=len(notes),
             indicators=[],  # filled in by _complete
@@ -377,7 +384,12 @@ def pages(state: PortfolioStatus) -> list[Page]:
     weeks, summaries = _week_pages(state)
     projects = sorted(state.projects, key=lambda p: p.project.id)
     series, paced = _series(projects), _paced(projects)
-    index = WeeksIndexPage(**context.common(state, "weeks/index.html", "weeks"), weeks=summaries)
+    path = "weeks/index.html"
+    names = [s.week.name for s in summaries]  # newest first
+    preview = meta.weeks(
+        state.site, path, len(names), names[-1] if names else None, names[0] if names else None
+    )
+    index = WeeksIndexPage(**context.common(state, path, "weeks", preview), weeks=summaries)
     return [
         Page("weeks/index.html", "weeks.html", index),
         *(

@@ -7,7 +7,9 @@ Exit codes: 0 done; 1 invalid input (or, for ``check --fail-on``, something to f
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import io
 import os
 import re
 import sys
@@ -15,7 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from generator import diff, pipeline, render, report, scaffold, schema, serve, write
+from generator.diagnostics import Diagnostic
 from generator.models import SiteConfig
+from generator.status import PortfolioStatus
 
 
 def _date(text: str) -> dt.date:
@@ -79,9 +83,18 @@ def _parser() -> argparse.ArgumentParser:
     common(check)
     check.add_argument(
         "--format",
-        choices=["text", "github", "json"],
+        choices=["text", "github", "gitlab", "json"],
         default="text",
-        help="text for people, github for workflow annotations, json for tools",
+        help="text for people, github for workflow annotations, gitlab for a GitLab Code "
+        "Quality report (artifacts:reports:codequality), json for tools",
+    )
+    check.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write the report to FILE instead of standard output, which then shows the "
+        "text report (for a CI job's log)",
     )
     check.add_argument(
         "--fail-on",
@@ -140,7 +153,7 @@ def _main(argv: list[str] | None = None) -> int:
         return _build(root, args.out or root / "_site", today, lang, args.force, args.jobs)
     if args.command == "diff":
         return _diff(root, args.base, today, lang, args.format)
-    return _check(root, today, lang, args.format, set(args.fail_on or ["error"]))
+    return _check(root, today, lang, args.format, set(args.fail_on or ["error"]), args.output)
 
 
 def _build(root: Path, out: Path, today: dt.date, lang: str, force: bool, jobs: int | None) -> int:
@@ -164,19 +177,54 @@ def _build(root: Path, out: Path, today: dt.date, lang: str, force: bool, jobs: 
     return 0
 
 
-def _check(root: Path, today: dt.date, lang: str, fmt: str, fail_on: set[str]) -> int:
+def _check(
+    root: Path, today: dt.date, lang: str, fmt: str, fail_on: set[str], output: Path | None
+) -> int:
     stale = "stale" in fail_on
+    state: PortfolioStatus | None
     try:
-        state, warnings = pipeline.check(root, today)
+        state, diagnostics = pipeline.check(root, today)
     except pipeline.BuildError as exc:
-        report.emit_check(fmt, lang, exc.diagnostics, None, _summary_path(), stale=stale)
+        state, diagnostics = None, exc.diagnostics
+    text = _check_report(root, fmt, lang, diagnostics, state, stale)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            write.write_file(output, text)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            print(f"progress-site: error: cannot write {output}: {reason}", file=sys.stderr)
+            return 1
+        report.emit_check("text", lang, diagnostics, state, None, stale=stale)
+    if state is None:
         return 1
-    report.emit_check(fmt, lang, warnings, state, _summary_path(), stale=stale)
     if "overdue" in fail_on and report.overdue(state):
         return 1
     if stale and report.stale(state):
         return 1
     return 0
+
+
+def _check_report(
+    root: Path,
+    fmt: str,
+    lang: str,
+    diagnostics: list[Diagnostic],
+    state: PortfolioStatus | None,
+    stale: bool,
+) -> str:
+    """The check's report in ``fmt``, as text (``github`` also appends its job summary)."""
+    if fmt == "gitlab":
+        from generator import codequality
+
+        paths = codequality.value_paths(root, diagnostics)
+        entries = codequality.issues(diagnostics, state, lang, paths, with_stale=stale)
+        return codequality.dumps(entries)
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        report.emit_check(fmt, lang, diagnostics, state, _summary_path(), stale=stale)
+    return buffer.getvalue()
 
 
 def _serve_parser(

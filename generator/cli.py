@@ -109,6 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     _diff_parser(commands, common)
     _schema_parser(commands)
     _new_parser(commands)
+    _mr_note_parser(commands)
     return parser
 
 
@@ -147,6 +148,8 @@ def _main(argv: list[str] | None = None) -> int:
         return _schema(root, args.out, args.check)
     if args.command == "new":
         return _new(root, args.id, args.title, args.lead)
+    if args.command == "mr-note":
+        return _mr_note(root, args.file, args.changes)
     today: dt.date = args.today or pipeline.today_in_site_zone(root)
     lang: str = args.lang or pipeline.site_language(root)
     if args.command == "build":
@@ -447,6 +450,67 @@ def _new(root: Path, project_id: str, title: str | None, lead: str | None) -> in
     file = path.relative_to(root).as_posix()
     print(scaffold.word("written", site.language, file=file))
     print(scaffold.word("next", site.language, file=file))
+    return 0
+
+
+# --- mr-note: the diff summary on a GitLab merge request -----------------------------------
+
+
+def _mr_note_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub = commands.add_parser(
+        "mr-note",
+        help="post the diff summary on the merge request of a GitLab CI pipeline, editing "
+        "its earlier note (PROGRESS_SITE_TOKEN; without it the summary stays in the log)",
+    )
+    sub.add_argument(
+        "--root",
+        type=Path,
+        default=Path("."),
+        help="folder holding site.yaml (its language and server:; default: .)",
+    )
+    sub.add_argument(
+        "--file",
+        type=Path,
+        required=True,
+        help="the summary to post: the output of diff --format markdown",
+    )
+    sub.add_argument(
+        "--changes",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the output of diff --format json: when it lists no change and the merge "
+        "request has no earlier summary, nothing is posted",
+    )
+
+
+def _mr_note(root: Path, file: Path, changes: Path | None) -> int:
+    from generator import mrnote
+    from generator.adapters import gitlab_api
+
+    lang = pipeline.site_language(root)
+    site, _ = schema.load_site(root)
+    try:
+        target = mrnote.merge_request(os.environ)
+        body = mrnote.note_body(mrnote.read_summary(file))
+        listed = mrnote.has_changes(mrnote.read_summary(changes)) if changes else True
+        found = gitlab_api.settings(os.environ, site.server if site else None)
+        if found.token is None:
+            print(mrnote.word("no_token", lang))
+            return 0
+        api = gitlab_api.Api(found.server, found.token, ca_file=found.ca_file)
+
+        def show(method: str, path: str) -> None:
+            print(mrnote.word("request", lang, method=method, path=path), flush=True)
+
+        outcome = mrnote.post(api, target, body, changes=listed, log=show)
+    except gitlab_api.GitLabError as exc:
+        print(f"progress-site mr-note: error: {exc.message(lang)}", file=sys.stderr)
+        return 2 if exc.code in ("not_mr", "bad_project", "bad_server", "no_server") else 1
+    except KeyboardInterrupt:
+        print(f"progress-site: {gitlab_api.word('interrupted', lang)}", file=sys.stderr)
+        return 130
+    print(mrnote.word(outcome, lang, iid=target.iid))
     return 0
 
 

@@ -288,6 +288,12 @@ _WORDS: dict[str, tuple[str, str]] = {
         "'{value}' is not a GitLab project: write its path (group/name) or its number",
         "“{value}”不是 GitLab 项目：请写项目路径（群组/项目名）或项目编号",
     ),
+    "no_project": (
+        "no GitLab project to send alerts to: give --repo GROUP/NAME, or set repository: in "
+        "site.yaml (in GitLab CI, CI_PROJECT_PATH names it)",
+        "不知道向哪个 GitLab 项目发送提醒：请用 --repo 群组/项目名，或在 site.yaml 中填写 "
+        "repository:（在 GitLab CI 中由 CI_PROJECT_PATH 给出）",
+    ),
     "no_token": (
         "no GitLab token: add a project access token (role Reporter, scope api) as the "
         "masked CI/CD variable PROGRESS_SITE_TOKEN (Settings > CI/CD > Variables)",

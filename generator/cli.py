@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from generator import diff, pipeline, render, report, scaffold, schema, serve, write
+from generator import alerts, diff, pipeline, render, report, scaffold, schema, serve, sync, write
 from generator.diagnostics import Diagnostic
 from generator.models import SiteConfig
 from generator.status import PortfolioStatus
@@ -110,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     _schema_parser(commands)
     _new_parser(commands)
     _mr_note_parser(commands)
+    _alerts_parser(commands, common)
     return parser
 
 
@@ -156,6 +157,8 @@ def _main(argv: list[str] | None = None) -> int:
         return _build(root, args.out or root / "_site", today, lang, args.force, args.jobs)
     if args.command == "diff":
         return _diff(root, args.base, today, lang, args.format)
+    if args.command == "alerts" and args.alerts_command == "sync":
+        return _alerts_sync(root, today, lang, args.repo, args.label, args.dry_run)
     return _check(root, today, lang, args.format, set(args.fail_on or ["error"]), args.output)
 
 
@@ -511,6 +514,86 @@ def _mr_note(root: Path, file: Path, changes: Path | None) -> int:
         print(f"progress-site: {gitlab_api.word('interrupted', lang)}", file=sys.stderr)
         return 130
     print(mrnote.word(outcome, lang, iid=target.iid))
+    return 0
+
+
+# --- alerts: 告诫提醒 (alerts sync; alerts plan beside it) -------------------------------
+
+
+def _alerts_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: Callable[[argparse.ArgumentParser], None],
+) -> None:
+    group = commands.add_parser(
+        "alerts",
+        help="告诫提醒: one issue per department falling behind, mentioning its contacts",
+    )
+    actions = group.add_subparsers(dest="alerts_command", required=True, metavar="ACTION")
+    _alerts_sync_parser(actions, common)
+
+
+def _alerts_sync_parser(
+    actions: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: Callable[[argparse.ArgumentParser], None],
+) -> None:
+    sub = actions.add_parser(
+        "sync",
+        help="open, update and close the alert issues on GitHub so that they match the plan "
+        "(GITHUB_TOKEN; GITHUB_API_URL for GitHub Enterprise)",
+    )
+    common(sub)
+    sub.add_argument(
+        "--repo",
+        default=None,
+        metavar="OWNER/NAME",
+        help="the repository (default: repository: in site.yaml, else GITHUB_REPOSITORY)",
+    )
+    sub.add_argument(
+        "--label",
+        default=None,
+        help="the label of alert issues, created if missing "
+        f"(default: {sync.DEFAULT_LABELS['zh-CN']} on a zh-CN site, "
+        f"{sync.DEFAULT_LABELS['en']} on an en site)",
+    )
+    sub.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the requests it would make and make none (no token needed to read a "
+        "public repository)",
+    )
+
+
+def _alerts_sync(
+    root: Path, today: dt.date, lang: str, repo: str | None, label: str | None, dry_run: bool
+) -> int:
+    from generator.adapters import github  # the client library loads for this command only
+
+    try:
+        state, _ = pipeline.check(root, today)
+    except pipeline.BuildError as exc:
+        report.print_diagnostics(exc.diagnostics, lang, sys.stderr)
+        errors = [d for d in exc.diagnostics if d.severity == "error"]
+        print(report.word("invalid", lang, n=len(errors)), file=sys.stderr)
+        return 1
+
+    def show(request: sync.Request, shown: bool) -> None:
+        print(sync.request_line(request, lang, shown), flush=True)
+
+    try:
+        repository, adapter = github.connect(
+            state.site, os.environ, repo=repo, label=label, dry_run=dry_run, language=lang, log=show
+        )
+        plan = alerts.plan(state, today, repository)  # type: ignore[attr-defined]
+        summary = sync.run(plan, adapter)
+    except sync.SyncError as exc:
+        print(f"progress-site: error: {exc.message(lang)}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"progress-site: {sync.word('interrupted', lang)}", file=sys.stderr)
+        return 130
+    if adapter.unread is not None:
+        print(sync.word("unread", lang, reason=adapter.unread.message(lang)), file=sys.stderr)
+    print(sync.summary_line(summary, lang, dry_run))
     return 0
 
 

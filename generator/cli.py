@@ -183,7 +183,7 @@ def _main(argv: list[str] | None = None) -> int:
     if args.command == "alerts" and args.alerts_command == "plan":
         return _alerts_plan(root, today, lang, args.format)
     if args.command == "alerts" and args.alerts_command == "sync":
-        return _alerts_sync(root, today, lang, args.repo, args.label, args.dry_run)
+        return _alerts_sync(root, today, lang, args.repo, args.label, args.dry_run, args.forge)
     if args.command == "report":
         return _report(root, args, today, lang)
     fail_on = set(args.fail_on or ["error"])
@@ -793,10 +793,17 @@ def _alerts_sync_parser(
 ) -> None:
     sub = actions.add_parser(
         "sync",
-        help="open, update and close the alert issues on GitHub so that they match the plan "
-        "(GITHUB_TOKEN; GITHUB_API_URL for GitHub Enterprise)",
+        help="open, update and close the alert issues on GitHub or GitLab so that they match "
+        "the plan (GitHub: GITHUB_TOKEN, GITHUB_API_URL for GitHub Enterprise; GitLab: "
+        "PROGRESS_SITE_TOKEN, CI_SERVER_URL)",
     )
     common(sub)
+    sub.add_argument(
+        "--forge",
+        choices=["github", "gitlab"],
+        default=None,
+        help="where the issues are (default: gitlab in a GitLab CI job, else github)",
+    )
     sub.add_argument(
         "--repo",
         default=None,
@@ -819,9 +826,19 @@ def _alerts_sync_parser(
 
 
 def _alerts_sync(
-    root: Path, today: dt.date, lang: str, repo: str | None, label: str | None, dry_run: bool
+    root: Path,
+    today: dt.date,
+    lang: str,
+    repo: str | None,
+    label: str | None,
+    dry_run: bool,
+    forge: str | None = None,
 ) -> int:
-    from generator.adapters import github  # the client library loads for this command only
+    # The client library loads for this command only, and only the one used.
+    if (forge or ("gitlab" if os.environ.get("GITLAB_CI") else "github")) == "gitlab":
+        from generator.adapters import gitlab as adapters
+    else:
+        from generator.adapters import github as adapters  # type: ignore[no-redef]
 
     try:
         state, _ = pipeline.check(root, today)
@@ -835,7 +852,7 @@ def _alerts_sync(
         print(sync.request_line(request, lang, shown), flush=True)
 
     try:
-        repository, adapter = github.connect(
+        repository, adapter = adapters.connect(
             state.site, os.environ, repo=repo, label=label, dry_run=dry_run, language=lang, log=show
         )
         plan = alerts.plan(state, today, repository)

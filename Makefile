@@ -39,7 +39,8 @@ audit: $(VENV)/.installed-test
 # Tools for tests/browser, each installed only when missing. From Debian: headless Chromium
 # with a CJK font (Playwright's own browser download is never used), Java for the Nu HTML
 # Checker, Node's npm. From npm, pinned by package-lock.json into node_modules/ (git-ignored):
-# axe-core and vnu-jar (its install script, which would fetch a Java, is not run).
+# axe-core and vnu-jar (its install script, which would fetch a Java, is not run), and
+# gitlab-ci-local, which checks .gitlab-ci.yml (tests/test_gitlab_ci.py).
 # CI runs `make test` as root on a fresh machine. Without root nothing comes from apt: the
 # browser tests then skip and say what is missing (under CI=true they fail instead).
 browser-deps: node_modules/.installed

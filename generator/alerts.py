@@ -25,12 +25,10 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from babel.dates import format_date
-from babel.support import NullTranslations
 
-from generator import forge, forms, render
+from generator import forge, forms, words
 from generator.status import (
     Behind,
     MilestoneStatus,
@@ -38,9 +36,6 @@ from generator.status import (
     ProjectStatus,
     falling_behind,
 )
-
-THEME = Path(__file__).resolve().parent.parent / "theme"
-"""The theme whose catalog holds the alerts' words."""
 
 MARKER_PREFIX = "<!-- progress-site:alert "
 MARKER_SUFFIX = " -->"
@@ -396,16 +391,11 @@ def unescape(markdown: str) -> str:
 # --- the words of an alert -------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=4)
-def _translations(language: str) -> NullTranslations:
-    return render.translations(THEME, language)
-
-
 class _Words:
     """An alert's words, from the theme's catalog (the departments page says the same)."""
 
     def __init__(self, language: str) -> None:
-        catalog = _translations(language)
+        catalog = words.translator(language)  # the theme's catalog, as the pages'
         self._gettext = catalog.gettext
         self._ngettext = catalog.ngettext
         self.language = language

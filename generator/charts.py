@@ -32,9 +32,21 @@ from typing import Literal
 
 from babel.dates import format_date, format_skeleton
 
+from generator.pace import Schedule
 from generator.status import IndicatorStatus, PortfolioStatus, ProjectStatus, State
 
 ELLIPSIS = "…"
+SCHEDULE_FLAG = "⚑"
+"""Before the name of a project behind its backward schedule on the battle map."""
+PHONE_LABEL_UNITS = 20
+"""Longest project name kept whole in the battle map's label column on a phone (timeline.css
+narrows the column to 9.5rem there; a CJK character counts 2)."""
+TIP_UNITS = 24
+"""Width of a line of a focused mark's name, in width units (a CJK character counts 2): at
+13px (timeline.css) about 160px, within the marks a phone shows beside the names."""
+TIP_ROOM = TIP_UNITS * 3.5
+"""Half the width a mark's focused name may need: nearer an end of the axis than this, the
+name runs into the plot instead of across the end."""
 
 Trend = Literal["up", "down", "flat"]
 TREND_ARROWS: dict[str, str] = {"up": "▲", "down": "▼", "flat": "▶"}
@@ -71,6 +83,8 @@ class Geometry:
     min_plot_width: float
     numbered: bool
     """Number each mark (1, 2, …) as in the project's milestone table."""
+    tip_line: float = 15
+    """Line height of a focused mark's name (13px text, timeline.css)."""
 
 
 MAP = Geometry(
@@ -166,6 +180,14 @@ class Mark:
     number_y: float
     slip_x: float | None
     """The end of the slip line: the completion date (done late) or today (overdue, flagged)."""
+    tip_lines: tuple[str, ...]
+    """The milestone's title in lines of at most :data:`TIP_UNITS`, shown when the mark has
+    the focus (a tap on a phone), with its days late or left on a line of their own below."""
+    tip_x: float
+    tip_y: float
+    """The first line's baseline: the lines end above the mark; they lean into the plot near
+    the axis's ends."""
+    tip_anchor: str
 
 
 @dataclass(frozen=True)
@@ -174,6 +196,8 @@ class Row:
     title: str
     label: str
     """The title, shortened with '…' to fit the label column; the full title goes to <title>."""
+    short_label: str
+    """The title shortened to the narrower column of a phone (:data:`PHONE_LABEL_UNITS`)."""
     href: str | None
     """Link to the project page, relative to the site's root; None on the project's own page."""
     status: str
@@ -188,6 +212,9 @@ class Row:
     span_width: float
     span_height: float
     marks: tuple[Mark, ...]
+    schedule: Schedule | None = None
+    """Set when the milestones left, at the recent rate, end after the project's due date
+    (the backward schedule, :func:`generator.pace.schedule`): the row is flagged."""
 
 
 @dataclass(frozen=True)
@@ -198,6 +225,8 @@ class Group:
     name: str
     rows: tuple[Row, ...]
     height: float
+    body_height: float
+    """The height below the group's header of months: its rows."""
     overdue: int
     milestones: int
 
@@ -221,6 +250,16 @@ class BattleMap:
     @property
     def rows(self) -> int:
         return sum(len(g.rows) for g in self.groups)
+
+    @property
+    def behind_schedule(self) -> int:
+        """How many rows are flagged as behind their backward schedule."""
+        return sum(1 for g in self.groups for r in g.rows if r.schedule is not None)
+
+    @property
+    def plot_width(self) -> float:
+        """The width right of the label column: the axis and the marks."""
+        return _round(self.width - self.geometry.label_width)
 
 
 def days_to_year_end(today: dt.date) -> int:
@@ -355,28 +394,40 @@ def _group(
     rows = []
     for i, status in enumerate(projects):
         top = geometry.header_height + i * geometry.row_height
-        rows.append(_row(status, axis, geometry, top, i % 2 == 1, link))
+        rows.append(_row(status, axis, geometry, top, i, link))
+    height = _round(geometry.header_height + len(rows) * geometry.row_height + 6)
     return Group(
         id=lead,
         name=name,
         rows=tuple(rows),
-        height=_round(geometry.header_height + len(rows) * geometry.row_height + 6),
+        height=height,
+        body_height=_round(height - geometry.header_height),
         overdue=sum(p.overdue for p in projects),
         milestones=sum(len(p.milestones) for p in projects),
     )
 
 
 def _row(
-    status: ProjectStatus, axis: Axis, geometry: Geometry, top: float, zebra: bool, link: bool
+    status: ProjectStatus, axis: Axis, geometry: Geometry, top: float, number: int, link: bool
 ) -> Row:
     data = status.project.data
     project = status.project.id
     # A numbered strip leaves room above each mark for its number.
     mid = _round(top + geometry.row_height / 2 + (6 if geometry.numbered else 0))
     marks = []
+    r = geometry.mark_radius
+    right = axis.x(axis.end)
     for ms in status.milestones:
         m = ms.milestone
         x = axis.x(m.due)
+        # The focused name, above the mark; the days' line is its last.
+        tip_lines = wrap(m.title, TIP_UNITS, 2)
+        tip_y = mid - r - 6 - len(tip_lines) * geometry.tip_line
+        tip_anchor, tip_x = "middle", x
+        if x - axis.left < TIP_ROOM:
+            tip_anchor, tip_x = "start", _round(x - r - 2)
+        elif right - x < TIP_ROOM:
+            tip_anchor, tip_x = "end", _round(x + r + 2)
         slip: float | None = None
         if ms.state == "done-late" and m.done is not None:
             slip = axis.x(m.done)
@@ -398,6 +449,10 @@ def _row(
                 path=shape(ms.state, x, mid, geometry.mark_radius),
                 number_y=_round(mid - geometry.mark_radius - 5),
                 slip_x=slip,
+                tip_lines=tuple(tip_lines),
+                tip_x=tip_x,
+                tip_y=_round(tip_y),
+                tip_anchor=tip_anchor,
             )
         )
     # Draw the most urgent marks last, so they sit on top where marks overlap.
@@ -407,22 +462,28 @@ def _row(
     if data.start is not None and data.due is not None and data.start <= data.due:
         span_x = axis.x(data.start)
         span_width = _round(axis.x(data.due) - span_x)
+    late = status.schedule if status.schedule is not None and status.schedule.late else None
+    flag_units = (len(SCHEDULE_FLAG) + 1) * 2 if late else 0  # the flag and a space
+    units = geometry.label_units - flag_units
+    short_units = PHONE_LABEL_UNITS - flag_units
     return Row(
         project=project,
         title=data.title,
-        label=truncate(data.title, geometry.label_units) if geometry.label_width else "",
+        label=truncate(data.title, units) if geometry.label_width else "",
+        short_label=truncate(data.title, short_units) if geometry.label_width else "",
         href=f"projects/{project}/index.html" if link else None,
         status=data.status,
         health=status.health,
         y=top,
         mid=mid,
         text_y=_round(mid + 4.5),
-        zebra=zebra,
+        zebra=number % 2 == 1,
         span_x=span_x,
         span_y=_round(mid - 3),
         span_width=span_width,
         span_height=6,
         marks=tuple(marks),
+        schedule=late,
     )
 
 
@@ -482,6 +543,28 @@ def truncate(text: str, units: int) -> str:
     return "".join(kept).rstrip() + ELLIPSIS
 
 
+def wrap(text: str, units: int, most: int) -> list[str]:
+    """``text`` in at most ``most`` lines of ``units`` width units each (CJK characters count
+    2), broken at a space where a line has one; the last line ends in '…' if text is left."""
+    lines: list[str] = []
+    rest = text.strip()
+    while rest and len(lines) < most:
+        used, cut = 0, len(rest)
+        for i, char in enumerate(rest):
+            used += _char_width(char)
+            if used > units:
+                cut = i
+                break
+        if cut < len(rest):
+            space = rest.rfind(" ", 0, cut + 1)
+            cut = space if space > 0 else max(cut, 1)
+        lines.append(rest[:cut].rstrip())
+        rest = rest[cut:].strip()
+    if rest:
+        lines[-1] = truncate(lines[-1] + ELLIPSIS * 2, units)
+    return lines
+
+
 def _char_width(char: str) -> int:
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
@@ -514,6 +597,9 @@ class Sparkline:
     baseline_y: float | None
     first: dt.date | None
     last: dt.date | None
+    axis_end: dt.date | None
+    """The date at the right end: the due date when the required pace is drawn, else the
+    last figure's (None with one figure and nothing drawn after it)."""
     date_y: float
     trend: Trend | None
     """The latest figure against the one before; None with fewer than two figures."""
@@ -522,6 +608,14 @@ class Sparkline:
     """Whether the latest move goes the target's way; None when it cannot be told."""
     delta: str
     """The latest change, signed with a plus or a minus sign (U+2212), or '±0'."""
+    pace_line: tuple[float, float, float, float] | None
+    """The required pace: from the latest figure (x1, y1) to the target at the due date
+    (x2, y2); None when the target is reached, or there is no target, figure or due date
+    after the latest figure."""
+    required: str
+    """The required pace per week, signed ('' without one)."""
+    recent: str
+    """The recent pace per week, signed ('' without one)."""
 
 
 def sparkline(indicator: IndicatorStatus) -> Sparkline:
@@ -540,13 +634,32 @@ def sparkline(indicator: IndicatorStatus) -> Sparkline:
         # Figures near the float limits can overflow the scale: draw those on the bottom line.
         return _round(bottom - (share if math.isfinite(share) else 0.0) * (bottom - top))
 
+    pace = indicator.pace
+    ahead = (  # the required pace is drawn up to the due date, after the latest figure
+        pace.due
+        if pace.verdict != "reached"
+        and ind.target is not None
+        and pace.due is not None
+        and pace.latest_date is not None
+        and pace.due > pace.latest_date
+        and values
+        and values[-1].date == pace.latest_date
+        else None
+    )
     points: list[tuple[float, float]] = []
+    axis_end: dt.date | None = None
+    pace_line: tuple[float, float, float, float] | None = None
     if values:
         first, last = values[0].date, values[-1].date
-        span = (last - first).days
-        for v in values:
-            share = (v.date - first).days / span if span else 0.5
-            points.append((_round(left + share * (right - left)), y(v.value)))
+        axis_end = ahead or (last if len(values) > 1 else None)
+        span = ((ahead or last) - first).days
+
+        def x(day: dt.date) -> float:
+            return _round(left + ((day - first).days / span if span else 0.5) * (right - left))
+
+        points = [(x(v.date), y(v.value)) for v in values]
+        if ahead is not None and ind.target is not None:
+            pace_line = (*points[-1], x(ahead), y(ind.target))
     trend: Trend | None = None
     toward: bool | None = None
     delta = ""
@@ -579,12 +692,23 @@ def sparkline(indicator: IndicatorStatus) -> Sparkline:
         baseline_y=y(ind.baseline) if ind.baseline is not None else None,
         first=values[0].date if values else None,
         last=values[-1].date if len(values) > 1 else None,
+        axis_end=axis_end,
         date_y=bottom + 20,
         trend=trend,
         arrow=TREND_ARROWS[trend] if trend else "",
         toward_target=toward,
         delta=delta,
+        pace_line=pace_line,
+        required=signed(pace.required) if pace.required is not None else "",
+        recent=signed(pace.recent) if pace.recent is not None else "",
     )
+
+
+def signed(value: float) -> str:
+    """A change, signed with a plus or a minus sign (U+2212), or '±0'."""
+    if _plain(abs(value)) == "0":
+        return "±0"
+    return ("+" if value > 0 else "\u2212") + _plain(abs(value))
 
 
 # --- small helpers -----------------------------------------------------------------------

@@ -7,7 +7,9 @@ Exit codes: 0 done; 1 invalid input (or, for ``check --fail-on``, something to f
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import io
 import json
 import os
 import re
@@ -32,7 +34,9 @@ from generator import (
     sync,
     write,
 )
+from generator.diagnostics import Diagnostic
 from generator.models import SiteConfig
+from generator.status import PortfolioStatus
 
 
 def _date(text: str) -> dt.date:
@@ -96,18 +100,29 @@ def _parser() -> argparse.ArgumentParser:
     common(check)
     check.add_argument(
         "--format",
-        choices=["text", "github", "json"],
+        choices=["text", "github", "gitlab", "json"],
         default="text",
-        help="text for people, github for workflow annotations, json for tools",
+        help="text for people, github for workflow annotations, gitlab for a GitLab Code "
+        "Quality report (artifacts:reports:codequality), json for tools",
+    )
+    check.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write the report to FILE instead of standard output, which then shows the "
+        "text report (for a CI job's log)",
     )
     check.add_argument(
         "--fail-on",
-        choices=["error", "overdue", "stale"],
+        choices=["error", "overdue", "stale", "behind-pace"],
         action="append",
         default=None,
         help="exit 1 on invalid input (error, the default), also when a milestone of an active "
-        "project is overdue (overdue), or also when an active project has no recent note "
-        "(stale; the stale projects are then listed); may be given more than once",
+        "project is overdue (overdue), also when an active project has no recent note (stale; "
+        "the stale projects are then listed), or also when an active project's indicator is "
+        "behind pace (behind-pace; those indicators are then listed); may be given more than "
+        "once",
     )
     _serve_parser(commands, common)
     _diff_parser(commands, common)
@@ -116,6 +131,7 @@ def _parser() -> argparse.ArgumentParser:
     _forms_parser(commands)
     _schema_parser(commands)
     _new_parser(commands)
+    _mr_note_parser(commands)
     return parser
 
 
@@ -156,6 +172,8 @@ def _main(argv: list[str] | None = None) -> int:
         return _new(root, args.id, args.title, args.lead)
     if args.command == "forms":
         return _forms(root, args.check)
+    if args.command == "mr-note":
+        return _mr_note(root, args.file, args.changes)
     today: dt.date = args.today or pipeline.today_in_site_zone(root)
     lang: str = args.lang or pipeline.site_language(root)
     if args.command == "build":
@@ -165,10 +183,11 @@ def _main(argv: list[str] | None = None) -> int:
     if args.command == "alerts" and args.alerts_command == "plan":
         return _alerts_plan(root, today, lang, args.format)
     if args.command == "alerts" and args.alerts_command == "sync":
-        return _alerts_sync(root, today, lang, args.repo, args.label, args.dry_run)
+        return _alerts_sync(root, today, lang, args.repo, args.label, args.dry_run, args.forge)
     if args.command == "report":
         return _report(root, args, today, lang)
-    return _check(root, today, lang, args.format, set(args.fail_on or ["error"]))
+    fail_on = set(args.fail_on or ["error"])
+    return _check(root, today, lang, args.format, fail_on, args.output)
 
 
 def _repository(root: Path) -> forge.Repository | None:
@@ -202,19 +221,58 @@ def _build(root: Path, out: Path, today: dt.date, lang: str, force: bool, jobs: 
     return 0
 
 
-def _check(root: Path, today: dt.date, lang: str, fmt: str, fail_on: set[str]) -> int:
+def _check(
+    root: Path, today: dt.date, lang: str, fmt: str, fail_on: set[str], output: Path | None
+) -> int:
     stale = "stale" in fail_on
+    pace = "behind-pace" in fail_on
+    state: PortfolioStatus | None
     try:
-        state, warnings = pipeline.check(root, today)
+        state, diagnostics = pipeline.check(root, today)
     except pipeline.BuildError as exc:
-        report.emit_check(fmt, lang, exc.diagnostics, None, _summary_path(), stale=stale)
+        state, diagnostics = None, exc.diagnostics
+    text = _check_report(root, fmt, lang, diagnostics, state, stale, pace)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            write.write_file(output, text)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            print(f"progress-site: error: cannot write {output}: {reason}", file=sys.stderr)
+            return 1
+        report.emit_check("text", lang, diagnostics, state, None, stale=stale, pace=pace)
+    if state is None:
         return 1
-    report.emit_check(fmt, lang, warnings, state, _summary_path(), stale=stale)
     if "overdue" in fail_on and report.overdue(state):
         return 1
     if stale and report.stale(state):
         return 1
+    if pace and report.behind_pace(state):
+        return 1
     return 0
+
+
+def _check_report(
+    root: Path,
+    fmt: str,
+    lang: str,
+    diagnostics: list[Diagnostic],
+    state: PortfolioStatus | None,
+    stale: bool,
+    pace: bool,
+) -> str:
+    """The check's report in ``fmt``, as text (``github`` also appends its job summary)."""
+    if fmt == "gitlab":
+        from generator import codequality
+
+        paths = codequality.value_paths(root, diagnostics)
+        entries = codequality.issues(diagnostics, state, lang, paths, with_stale=stale)
+        return codequality.dumps(entries)
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        report.emit_check(fmt, lang, diagnostics, state, _summary_path(), stale=stale, pace=pace)
+    return buffer.getvalue()
 
 
 def _serve_parser(
@@ -735,10 +793,17 @@ def _alerts_sync_parser(
 ) -> None:
     sub = actions.add_parser(
         "sync",
-        help="open, update and close the alert issues on GitHub so that they match the plan "
-        "(GITHUB_TOKEN; GITHUB_API_URL for GitHub Enterprise)",
+        help="open, update and close the alert issues on GitHub or GitLab so that they match "
+        "the plan (GitHub: GITHUB_TOKEN, GITHUB_API_URL for GitHub Enterprise; GitLab: "
+        "PROGRESS_SITE_TOKEN, CI_SERVER_URL)",
     )
     common(sub)
+    sub.add_argument(
+        "--forge",
+        choices=["github", "gitlab"],
+        default=None,
+        help="where the issues are (default: gitlab in a GitLab CI job, else github)",
+    )
     sub.add_argument(
         "--repo",
         default=None,
@@ -761,9 +826,19 @@ def _alerts_sync_parser(
 
 
 def _alerts_sync(
-    root: Path, today: dt.date, lang: str, repo: str | None, label: str | None, dry_run: bool
+    root: Path,
+    today: dt.date,
+    lang: str,
+    repo: str | None,
+    label: str | None,
+    dry_run: bool,
+    forge: str | None = None,
 ) -> int:
-    from generator.adapters import github  # the client library loads for this command only
+    # The client library loads for this command only, and only the one used.
+    if (forge or ("gitlab" if os.environ.get("GITLAB_CI") else "github")) == "gitlab":
+        from generator.adapters import gitlab as adapters
+    else:
+        from generator.adapters import github as adapters  # type: ignore[no-redef]
 
     try:
         state, _ = pipeline.check(root, today)
@@ -777,7 +852,7 @@ def _alerts_sync(
         print(sync.request_line(request, lang, shown), flush=True)
 
     try:
-        repository, adapter = github.connect(
+        repository, adapter = adapters.connect(
             state.site, os.environ, repo=repo, label=label, dry_run=dry_run, language=lang, log=show
         )
         plan = alerts.plan(state, today, repository)
@@ -791,6 +866,67 @@ def _alerts_sync(
     if adapter.unread is not None:
         print(sync.word("unread", lang, reason=adapter.unread.message(lang)), file=sys.stderr)
     print(sync.summary_line(summary, lang, dry_run))
+    return 0
+
+
+# --- mr-note: the diff summary on a GitLab merge request -----------------------------------
+
+
+def _mr_note_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub = commands.add_parser(
+        "mr-note",
+        help="post the diff summary on the merge request of a GitLab CI pipeline, editing "
+        "its earlier note (PROGRESS_SITE_TOKEN; without it the summary stays in the log)",
+    )
+    sub.add_argument(
+        "--root",
+        type=Path,
+        default=Path("."),
+        help="folder holding site.yaml (its language and server:; default: .)",
+    )
+    sub.add_argument(
+        "--file",
+        type=Path,
+        required=True,
+        help="the summary to post: the output of diff --format markdown",
+    )
+    sub.add_argument(
+        "--changes",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the output of diff --format json: when it lists no change and the merge "
+        "request has no earlier summary, nothing is posted",
+    )
+
+
+def _mr_note(root: Path, file: Path, changes: Path | None) -> int:
+    from generator import mrnote
+    from generator.adapters import gitlab_api
+
+    lang = pipeline.site_language(root)
+    site, _ = schema.load_site(root)
+    try:
+        target = mrnote.merge_request(os.environ)
+        body = mrnote.note_body(mrnote.read_summary(file))
+        listed = mrnote.has_changes(mrnote.read_summary(changes)) if changes else True
+        found = gitlab_api.settings(os.environ, site.server if site else None)
+        if found.token is None:
+            print(mrnote.word("no_token", lang))
+            return 0
+        api = gitlab_api.Api(found.server, found.token, ca_file=found.ca_file)
+
+        def show(method: str, path: str) -> None:
+            print(mrnote.word("request", lang, method=method, path=path), flush=True)
+
+        outcome = mrnote.post(api, target, body, changes=listed, log=show)
+    except gitlab_api.GitLabError as exc:
+        print(f"progress-site mr-note: error: {exc.message(lang)}", file=sys.stderr)
+        return 2 if exc.code in ("not_mr", "bad_project", "bad_server", "no_server") else 1
+    except KeyboardInterrupt:
+        print(f"progress-site: {gitlab_api.word('interrupted', lang)}", file=sys.stderr)
+        return 130
+    print(mrnote.word(outcome, lang, iid=target.iid))
     return 0
 
 

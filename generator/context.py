@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from generator import charts, forge, forms
+from generator import charts, forge, forms, meta
 from generator.models import ProjectFile, SiteConfig
+from generator.pace import Schedule
 from generator.status import (
     HEALTH_ORDER,
     Behind,
@@ -37,6 +38,8 @@ class Common(TypedDict):
     departments: dict[str, str]
     """Department id → name, for every reference a page shows."""
     section: str
+    meta: meta.Meta
+    """The page's link preview (``og:`` tags and description), see :mod:`generator.meta`."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,8 @@ class IndexPage(Common):
     days_to_year_end: int
     this_week: Week
     """The week of the as-of date, whose digest the home page links."""
+    behind_pace: int
+    """Indicators of active projects behind pace (:mod:`generator.pace`)."""
 
 
 @dataclass(frozen=True)
@@ -159,6 +164,8 @@ class DepartmentRow(TypedDict):
     """Milestones it delivers whose due date is later than their baseline."""
     slip_days: int
     """Their days of slip, added up."""
+    behind_pace: int
+    """Indicators behind pace of the active projects it leads."""
 
 
 class DepartmentsIndexPage(Common):
@@ -167,6 +174,9 @@ class DepartmentsIndexPage(Common):
     warnings: list[DepartmentRow]
     """The departments falling behind (overdue milestones or stale projects, by
     :func:`generator.status.falling_behind`), in the table's order."""
+    pace_warnings: list[DepartmentRow]
+    """The rows that lead indicators behind pace, in the table's order: listed under
+    "falling behind" too, each on a line of its own (see :func:`_departments_index`)."""
 
 
 class Page:
@@ -206,14 +216,18 @@ class Page:
         return f"Page({self.path!r}, {self.template!r})"
 
 
-def common(portfolio: PortfolioStatus, path: str, section: str) -> Common:
-    """What every page's context holds; ``root`` leads from ``path`` back to the site's root."""
+def common(
+    portfolio: PortfolioStatus, path: str, section: str, preview: meta.Meta | None = None
+) -> Common:
+    """What every page's context holds; ``root`` leads from ``path`` back to the site's root.
+    ``preview`` is the page's link preview; a page without one gets :func:`meta.default`."""
     return Common(
         site=portfolio.site,
         today=portfolio.today,
         root="../" * path.count("/"),
         departments={d.id: d.name for d in portfolio.site.departments},
         section=section,
+        meta=preview or meta.default(portfolio.site, portfolio.today, path),
     )
 
 
@@ -222,41 +236,34 @@ def build_pages(
 ) -> list[Page]:
     """The portfolio's, the projects' and the departments' pages; with a ``repository``,
     the project and department pages link to the report form and to the projects' files."""
+    site = portfolio.site
 
-    def at(path: str, section: str) -> Common:
-        return common(portfolio, path, section)
+    def at(path: str, section: str, preview: meta.Meta | None = None) -> Common:
+        return common(portfolio, path, section, preview)
 
-    language = portfolio.site.language
     links = {
-        s.project.id: project_links(repository, s.project.id, s.project.data.title, language)
+        s.project.id: project_links(repository, s.project.id, s.project.data.title, site.language)
         for s in portfolio.projects
     }
-    pages = [Page("index.html", "index.html", _index(portfolio, at("index.html", "index")))]
+    pages = [Page("index.html", "index.html", _index(portfolio))]
     for status in portfolio.projects:
         path = f"projects/{status.project.id}/index.html"
+        preview = meta.project(site, path, status)
         make = functools.partial(
-            _project, portfolio, status, links[status.project.id], at(path, "projects")
+            _project, portfolio, status, links[status.project.id], at(path, "projects", preview)
         )
         pages.append(Page(path, "project.html", make=make))
     behind = falling_behind(portfolio)
     known = {project_id: found for project_id, found in links.items() if found is not None}
     department_pages = [
-        _department(
-            portfolio,
-            d.id,
-            d.name,
-            list(d.contacts),
-            behind.get(d.id),
-            known,
-            at(f"departments/{d.id}/index.html", "departments"),
-        )
-        for d in portfolio.site.departments
+        _department(portfolio, d.id, d.name, list(d.contacts), behind.get(d.id), known)
+        for d in site.departments
     ]
     pages.append(
         Page(
             "departments/index.html",
             "departments.html",
-            _departments_index(department_pages, at("departments/index.html", "departments")),
+            _departments_index(portfolio, department_pages),
         )
     )
     pages += [
@@ -289,19 +296,22 @@ def _project(
     )
 
 
-def _index(portfolio: PortfolioStatus, common: Common) -> IndexPage:
+def _index(portfolio: PortfolioStatus) -> IndexPage:
     milestones = [m for p in portfolio.projects for m in p.milestones]
+    state_counts = {  # the overdue milestones flagged: those of active projects
+        s: sum(1 for m in milestones if m.state == s and (s != "overdue" or m.flagged))
+        for s in STATES
+    }
+    preview = meta.portfolio(portfolio.site, "index.html", portfolio.projects, state_counts)
     return IndexPage(
-        **common,
+        **common(portfolio, "index.html", "index", preview),
         projects=list(portfolio.projects),
         health_counts={h: sum(1 for p in portfolio.projects if p.health == h) for h in HEALTHS},
-        state_counts={
-            s: sum(1 for m in milestones if m.state == s and (s != "overdue" or m.flagged))
-            for s in STATES
-        },  # the overdue milestones flagged: those of active projects
+        state_counts=state_counts,
         milestone_total=len(milestones),
         days_to_year_end=charts.days_to_year_end(portfolio.today),
         this_week=week_of(portfolio.today),
+        behind_pace=sum(len(p.behind_pace) for p in portfolio.projects),
     )
 
 
@@ -312,7 +322,6 @@ def _department(
     contacts: list[str],
     behind: Behind | None,
     links: dict[str, ProjectLinks],
-    common: Common,
 ) -> DepartmentPage:
     led = [p for p in portfolio.projects if p.project.data.lead == dept_id]
     joined = [p for p in portfolio.projects if dept_id in p.project.data.departments]
@@ -323,25 +332,41 @@ def _department(
         if delivers(p, m) == dept_id
     ]
     owned.sort(key=lambda d: (d.milestone.milestone.due, d.project.project.id, d.milestone.index))
+    overdue = [DepartmentMilestone(p, m) for p, m in behind.overdue] if behind else []
+    path = f"departments/{dept_id}/index.html"
+    preview = meta.department(
+        portfolio.site, path, name, len(led), len(joined), len(owned), len(overdue)
+    )
     return DepartmentPage(
-        **common,
+        **common(portfolio, path, "departments", preview),
         id=dept_id,
         name=name,
         links={p.project.id: links[p.project.id] for p in led + joined if p.project.id in links},
         led=led,
         joined=joined,
         owned=owned,
-        overdue=[DepartmentMilestone(p, m) for p, m in behind.overdue] if behind else [],
+        overdue=overdue,
         stale=list(behind.stale) if behind else [],
         since=behind.since if behind else None,
         contacts=contacts,
     )
 
 
-def _departments_index(pages: list[DepartmentPage], common: Common) -> DepartmentsIndexPage:
+def _departments_index(
+    portfolio: PortfolioStatus, pages: list[DepartmentPage]
+) -> DepartmentsIndexPage:
     rows = sorted((_department_row(p) for p in pages), key=_falling_behind)
+    warnings = [r for r in rows if r["overdue"] or r["stale_projects"]]
+    path = "departments/index.html"
+    overdue = sum(r["overdue"] for r in rows)
+    preview = meta.departments(portfolio.site, path, len(rows), len(warnings), overdue)
     return DepartmentsIndexPage(
-        **common, rows=rows, warnings=[r for r in rows if r["overdue"] or r["stale_projects"]]
+        **common(portfolio, path, "departments", preview),
+        rows=rows,
+        warnings=warnings,
+        # Indicators behind pace put a department on the "falling behind" list too, on a
+        # line of their own after the others', so that the rule for those stays as it is.
+        pace_warnings=[r for r in rows if r["behind_pace"]],
     )
 
 
@@ -363,6 +388,7 @@ def _department_row(page: DepartmentPage) -> DepartmentRow:
         since=page["since"],
         slipped=sum(1 for d in page["owned"] if d.milestone.slip_days > 0),
         slip_days=sum(max(d.milestone.slip_days, 0) for d in page["owned"]),
+        behind_pace=sum(len(p.behind_pace) for p in page["led"]),
     )
 
 
@@ -444,6 +470,7 @@ def data_json(portfolio: PortfolioStatus) -> dict[str, Any]:
             "timezone": site.timezone,
             "due_soon_days": site.due_soon_days,
             "stale_after_days": site.stale_after_days,
+            "pace_weeks": site.pace_weeks,
         },
         "departments": [{"id": d.id, "name": d.name} for d in site.departments],
         "projects": (_project_json(p) for p in projects),  # made one at a time
@@ -469,6 +496,7 @@ def _project_json(status: ProjectStatus) -> dict[str, Any]:
         "due_soon": status.due_soon,
         "days_left": status.days_left,
         "last_note": _day(status.last_note),
+        "schedule": _schedule_json(status.schedule),
         "milestones": [
             {
                 "id": m.milestone.id,
@@ -493,6 +521,13 @@ def _project_json(status: ProjectStatus) -> dict[str, Any]:
                 "target": _number(i.indicator.target),
                 "baseline": _number(i.indicator.baseline),
                 "latest": _number(i.latest),
+                "due": _day(i.pace.due),
+                "direction": i.indicator.direction,
+                "verdict": i.pace.verdict,
+                "reason": i.pace.reason,
+                "required_pace": _rounded(i.pace.required),
+                "recent_pace": _rounded(i.pace.recent),
+                "projected": _day(i.pace.projected),
                 "values": [
                     {"date": _day(v.date), "value": _number(v.value)}
                     for v in sorted(i.indicator.values, key=lambda v: v.date)
@@ -505,6 +540,25 @@ def _project_json(status: ProjectStatus) -> dict[str, Any]:
             for n in status.notes
         ],
     }
+
+
+def _schedule_json(schedule: Schedule | None) -> dict[str, Any] | None:
+    """The backward schedule (倒排工期) of an active project; None for the others."""
+    if schedule is None:
+        return None
+    return {
+        "left": schedule.left,
+        "days_left": schedule.days_left,
+        "done_last_90_days": schedule.done_recently,
+        "rate_per_30_days": _rounded(schedule.rate),
+        "finish": _day(schedule.finish),
+        "late": schedule.late,
+    }
+
+
+def _rounded(value: float | None) -> int | float | None:
+    """A pace for data.json: four decimals, a whole number without its '.0'."""
+    return None if value is None else _number(round(value, 4) + 0.0)
 
 
 def _day(value: dt.date | None) -> str | None:

@@ -332,6 +332,22 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "for dates that have come",
         "日期 {value} 晚于今天（{today}）；数据和报告只能记录已到来的日期",
     ),
+    "baseline_above_target": (
+        "the baseline {baseline} is above the target {target}, but the figure is to rise "
+        "to its target (direction: up, the default); if it must fall to the target, write "
+        "'direction: down' under the indicator's name, otherwise correct the baseline or "
+        "the target",
+        "基准值 {baseline} 高于目标值 {target}，而该指标应上升到目标值（direction: up，"
+        "不写时即为上升）；如果数值应下降到目标值，请在指标名称下一行写“direction: down”，"
+        "否则请更正基准值或目标值",
+    ),
+    "baseline_below_target": (
+        "the baseline {baseline} is below the target {target}, but the figure is to fall "
+        "to its target (direction: down); if it must rise to the target, remove "
+        "'direction: down', otherwise correct the baseline or the target",
+        "基准值 {baseline} 低于目标值 {target}，而该指标应下降到目标值（direction: down）；"
+        "如果数值应上升到目标值，请删去“direction: down”，否则请更正基准值或目标值",
+    ),
     "duplicate_value_date": (
         "the indicator already has a value for {value} (line {first}); keep one per date",
         "该指标在 {value} 已有数值（第 {first} 行）；每个日期只保留一个",

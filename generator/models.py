@@ -89,7 +89,7 @@ def _number(value: Any) -> float:
 
 def _positive(value: float) -> float:
     if value <= 0:
-        raise PydanticCustomError("not_positive", "must be > 0", {"value": _plain_number(value)})
+        raise PydanticCustomError("not_positive", "must be > 0", {"value": plain_number(value)})
     return value
 
 
@@ -163,7 +163,8 @@ def _shown(value: Any) -> str:
     return value if isinstance(value, str) else kind_of(value)
 
 
-def _plain_number(value: float) -> str:
+def plain_number(value: float) -> str:
+    """A number as a person writes it: 100, not 100.0."""
     return str(int(value)) if value == int(value) else str(value)
 
 
@@ -185,6 +186,7 @@ DepartmentRef = Annotated[
 Status = Literal["active", "paused", "done", "cancelled"]
 NoteKind = Literal["progress", "problem", "next", "decision"]
 Language = Literal["zh-CN", "en"]
+Direction = Literal["up", "down"]
 CHOICE_NAMES = {
     **dict.fromkeys(("进行中", "正常推进", "推进中"), "active"),
     **dict.fromkeys(("暂停", "已暂停"), "paused"),
@@ -196,6 +198,8 @@ CHOICE_NAMES = {
     **dict.fromkeys(("决定", "决策", "决定事项"), "decision"),
     **dict.fromkeys(("中文", "简体中文", "汉语"), "zh-CN"),
     **dict.fromkeys(("英文", "英语"), "en"),
+    **dict.fromkeys(("上升", "增加", "提高", "增长"), "up"),
+    **dict.fromkeys(("下降", "减少", "降低"), "down"),
 }
 """The Chinese a staff member may write for a choice (a ``status``, a note's ``kind``, the
 site's ``language``; the site's own words among them) → the value meant: an error then
@@ -237,6 +241,11 @@ class SiteConfig(_Strict):
     )
     stale_after_days: Annotated[int, Field(ge=1, le=366)] = Field(
         default=14, description="A project whose newest note is older than this is stale."
+    )
+    pace_weeks: Annotated[int, Field(ge=1, le=26)] = Field(
+        default=4,
+        description="An indicator's recent pace is measured over its figures of this many "
+        "weeks (1 to 26).",
     )
     repository: Annotated[str, BeforeValidator(_text), AfterValidator(_repository)] | None = Field(
         default=None,
@@ -294,6 +303,16 @@ class Indicator(_Strict):
     target: OptionalNumber = Field(default=None, description="The figure to reach.")
     baseline: OptionalNumber = Field(default=None, description="The figure at the start.")
     values: Items[IndicatorValue] = Field(default_factory=list, description="Dated figures.")
+    due: OptionalDate = Field(
+        default=None,
+        description="When the target is to be reached, YYYY-MM-DD; the project's due date "
+        "when left out.",
+    )
+    direction: Direction = Field(
+        default="up",
+        description="up: the figure must rise to the target; down: it must fall to it "
+        "(a cost, a backlog).",
+    )
 
 
 class Note(_Strict):

@@ -26,13 +26,12 @@ import jinja2
 import markupsafe
 import nh3
 from babel.dates import format_date
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
+from babel.support import NullTranslations
 from jinja2.compiler import CodeGenerator, Frame
 from markupsafe import Markup
 
 from generator.context import Page
+from generator.words import translations
 
 Output = tuple[str, bytes]
 
@@ -195,18 +194,6 @@ def _cjk_letter(char: str) -> bool:
 
 
 # --- the theme's words and dates ---------------------------------------------------------
-
-
-def translations(theme: Path, language: str) -> NullTranslations:
-    if language == "en":
-        return NullTranslations()
-    po_path = theme / "locale" / language.replace("-", "_") / "LC_MESSAGES" / "messages.po"
-    with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale=language.replace("-", "_"))
-    compiled = io.BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return Translations(compiled)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from generator.diagnostics import Diagnostic
 from generator.status import (
+    IndicatorStatus,
     MilestoneStatus,
     PortfolioStatus,
     ProjectStatus,
@@ -79,6 +80,24 @@ _WORDS: dict[str, tuple[str, str]] = {
         "Every active project has a recent note.",
         "所有在办项目都有近期进展报告。",
     ),
+    "pace_head": ("Indicators behind pace: {n}", "进度滞后的指标：{n} 项"),
+    "pace_late": (
+        "{project} — {indicator}: at the recent pace the target is reached on {projected}, "
+        "{days} day(s) after the due date {due} (lead: {lead})",
+        "{project} — {indicator}：按近期速度预计 {projected} 达到目标，"
+        "晚于截止日期 {due} {days} 天（牵头部门：{lead}）",
+    ),
+    "pace_never": (
+        "{project} — {indicator}: at the recent pace the target is not reached (due {due}; "
+        "lead: {lead})",
+        "{project} — {indicator}：按近期速度达不到目标（截止日期 {due}；牵头部门：{lead}）",
+    ),
+    "pace_passed": (
+        "{project} — {indicator}: the due date {due} has passed and the target is not "
+        "reached (lead: {lead})",
+        "{project} — {indicator}：截止日期 {due} 已过，尚未达到目标（牵头部门：{lead}）",
+    ),
+    "summary_pace_none": ("No indicator is behind pace.", "没有进度滞后的指标。"),
     "col_last_note": ("Last note", "最近报告"),
     "col_days_since": ("Days since", "已过天数"),
     "summary_title": ("Progress check as of {today}", "进展检查（截至 {today}）"),
@@ -148,6 +167,13 @@ def stale(state: PortfolioStatus) -> list[ProjectStatus]:
     return sorted((p for b in behind for p in b.stale), key=stale_order)
 
 
+def behind_pace(state: PortfolioStatus) -> list[tuple[ProjectStatus, IndicatorStatus]]:
+    """The indicators of active projects behind pace, by project id, in the file's order."""
+    return [
+        (p, i) for p in sorted(state.projects, key=lambda p: p.project.id) for i in p.behind_pace
+    ]
+
+
 def emit_check(
     fmt: str,
     lang: str,
@@ -156,12 +182,16 @@ def emit_check(
     summary: Path | None,
     *,
     stale: bool = False,
+    pace: bool = False,
 ) -> None:
-    """The check's report; ``stale``: also list the stale projects (``--fail-on stale``)."""
+    """The check's report; ``stale``: also list the stale projects (``--fail-on stale``);
+    ``pace``: also the indicators behind pace (``--fail-on behind-pace``)."""
     if fmt == "json":
         data = _check_json(diagnostics, state, lang)
         if stale:
             data["stale"] = _stale_json(state)
+        if pace:
+            data["behind_pace"] = _pace_json(state)
         print(json.dumps(data, ensure_ascii=False, indent=2))
     elif fmt == "github":
         for line in _github_lines(diagnostics, state, lang):
@@ -169,15 +199,88 @@ def emit_check(
         if stale and state is not None:
             for line in _github_stale(state, lang):
                 print(line)
+        if pace and state is not None:
+            for line in _github_pace(state, lang):
+                print(line)
         if summary is not None:
             with summary.open("a", encoding="utf-8") as handle:
                 handle.write(_summary_markdown(diagnostics, state, lang))
                 if stale and state is not None:
                     handle.write(_summary_stale(state, lang))
+                if pace and state is not None:
+                    handle.write(_summary_pace(state, lang))
     else:
         _text(diagnostics, state, lang)
         if stale and state is not None:
             _text_stale(state, lang)
+        if pace and state is not None:
+            _text_pace(state, lang)
+
+
+# --- indicators behind pace -------------------------------------------------------------
+
+
+def _pace_words(
+    project: ProjectStatus, indicator: IndicatorStatus, state: PortfolioStatus, lang: str
+) -> str:
+    names = {d.id: d.name for d in state.site.departments}
+    data = project.project.data
+    pace = indicator.pace
+    args: dict[str, object] = {
+        "project": data.title,
+        "indicator": indicator.indicator.name,
+        "due": pace.due.isoformat() if pace.due else "",
+        "lead": names.get(data.lead, data.lead),
+    }
+    if pace.reason == "late" and pace.projected is not None:
+        return word(
+            "pace_late", lang, projected=pace.projected.isoformat(),
+            days=pace.days_after_due, **args,
+        )  # fmt: skip
+    return word("pace_passed" if pace.reason == "due-passed" else "pace_never", lang, **args)
+
+
+def _text_pace(state: PortfolioStatus, lang: str) -> None:
+    found = behind_pace(state)
+    print()
+    print(word("pace_head", lang, n=len(found)))
+    for project, indicator in found:
+        print(f"  {project.project.file}: {_pace_words(project, indicator, state, lang)}")
+
+
+def _pace_json(state: PortfolioStatus | None) -> list[dict[str, Any]]:
+    if state is None:
+        return []
+    return [
+        {
+            "project": p.project.id,
+            "indicator": i.indicator.name,
+            "lead": p.project.data.lead,
+            "reason": i.pace.reason,
+            "due": i.pace.due.isoformat() if i.pace.due else None,
+            "projected": i.pace.projected.isoformat() if i.pace.projected else None,
+            "file": p.project.file,
+        }
+        for p, i in behind_pace(state)
+    ]
+
+
+def _github_pace(state: PortfolioStatus, lang: str) -> list[str]:
+    return [
+        f"::warning file={_escape_property(p.project.file)}::"
+        + _escape_data(_pace_words(p, i, state, lang))
+        for p, i in behind_pace(state)
+    ]
+
+
+def _summary_pace(state: PortfolioStatus, lang: str) -> str:
+    found = behind_pace(state)
+    parts = [f"### {word('pace_head', lang, n=len(found))}\n"]
+    if found:
+        parts += [f"- {_cell(_pace_words(p, i, state, lang))}" for p, i in found]
+    else:
+        parts.append(word("summary_pace_none", lang))
+    return "\n".join(parts) + "\n\n"
 
 
 # --- stale projects ---------------------------------------------------------------------

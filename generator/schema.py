@@ -93,6 +93,11 @@ _WORDS: dict[tuple[str, str | None], tuple[str, str, str]] = {
         "久未更新天数",
         "最新进展报告早于这么多天的项目视为久未更新。",
     ),
+    ("SiteConfig", "pace_weeks"): (
+        "Pace window (weeks)",
+        "速度统计周数",
+        "指标的近期速度按最近这么多周（1 到 26）的数值计算；不写时为 4。",
+    ),
     ("SiteConfig", "departments"): ("Departments", "部门", "项目可以引用的全部部门。"),
     ("Department", None): ("Department", "部门", "在 site.yaml 中登记的一个部门。"),
     ("Department", "id"): (
@@ -183,6 +188,16 @@ _WORDS: dict[tuple[str, str | None], tuple[str, str, str]] = {
     ("Indicator", "target"): ("Target", "目标值", "要达到的数值。"),
     ("Indicator", "baseline"): ("Baseline", "基准值", "开始时的数值。"),
     ("Indicator", "values"): ("Values", "数值", "带日期的数值。"),
+    ("Indicator", "due"): (
+        "Due date",
+        "截止日期",
+        "目标值应达到的日期，格式 YYYY-MM-DD；不写时取项目的截止日期。",
+    ),
+    ("Indicator", "direction"): (
+        "Direction",
+        "方向",
+        "up（上升到目标值，默认）| down（下降到目标值，例如成本、积压数）。",
+    ),
     ("IndicatorValue", None): ("Value", "数值", "指标在某一日期的数值。"),
     ("IndicatorValue", "date"): ("Date", "日期", "数值对应的日期，格式 YYYY-MM-DD（必填）。"),
     ("IndicatorValue", "value"): ("Value", "数值", "该日期的数值（必填）。"),

@@ -48,6 +48,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator import meta
 from generator.context import Common, Page, common
 from generator.status import PortfolioStatus
 
@@ -78,7 +79,8 @@ def pages(portfolio: PortfolioStatus) -> list[Page]:
     """The search page, at the site's root."""
     ids = [status.project.id for status in portfolio.projects]
     merge = [_folder(number) + "/" for number, _ in groups(ids)[1:]]
-    page = SearchPage(**common(portfolio, SEARCH_PAGE, "search"), merge=merge)
+    preview = meta.search(portfolio.site, SEARCH_PAGE)
+    page = SearchPage(**common(portfolio, SEARCH_PAGE, "search", preview), merge=merge)
     return [Page(SEARCH_PAGE, "search.html", page)]
 
 

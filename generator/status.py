@@ -15,6 +15,8 @@ Milestone states, progress and health follow the contract of the README:
 * who is falling behind (:func:`falling_behind`): a department with an overdue milestone it
   delivers, or an active project it leads that is stale. The departments page, the alerts
   and ``check --fail-on stale`` all read it from there.
+* each indicator's pace and each active project's backward schedule come from
+  :mod:`generator.pace`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
+from generator import pace as pacing
 from generator.history import Replan, Slip, Slips
 from generator.models import Indicator, Milestone, Note, SiteConfig
 from generator.validate import Project
@@ -67,6 +70,10 @@ class IndicatorStatus:
     previous: float | None
     share: float | None
     """Latest value as a share of the target (0..1+), when both exist."""
+    pace: pacing.Pace = pacing.NO_PACE
+    """Its pace against its due date (the indicator's, else the project's)."""
+    series: pacing.Series = pacing.NO_FIGURES
+    """Its figures by date, one per date."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,17 @@ class ProjectStatus:
     notes: tuple[Note, ...]
     """Newest first; notes of one date keep the order of the file."""
     indicators: tuple[IndicatorStatus, ...]
+    schedule: pacing.Schedule | None
+    """The backward schedule of its milestones (倒排工期); None unless it is active."""
+
+    @property
+    def behind_pace(self) -> tuple[IndicatorStatus, ...]:
+        """Its indicators behind pace, counted (as overdue milestones are) only while the
+        project is active; a paused, done or cancelled project's page still shows each
+        verdict."""
+        if self.project.data.status != "active":
+            return ()
+        return tuple(i for i in self.indicators if i.pace.behind)
 
 
 @dataclass(frozen=True)
@@ -157,23 +175,36 @@ def project_status(
         days_since_note=days_since,
         days_left=(data.due - today).days if data.due else None,
         notes=notes,
-        indicators=tuple(_indicator_status(i) for i in data.indicators),
+        indicators=tuple(
+            _indicator_status(i, data.due, today, site.pace_weeks) for i in data.indicators
+        ),
+        schedule=pacing.schedule([m.done for m in data.milestones], data.due, today)
+        if active
+        else None,
     )
 
 
-def _indicator_status(indicator: Indicator) -> IndicatorStatus:
+def _indicator_status(
+    indicator: Indicator, project_due: dt.date | None, today: dt.date, pace_weeks: int
+) -> IndicatorStatus:
     values = sorted(indicator.values, key=lambda v: v.date)
     latest = values[-1] if values else None
     previous = values[-2].value if len(values) > 1 else None
     share = None
     if latest is not None and indicator.target:
         share = latest.value / indicator.target
+    figures = pacing.series(values)
+    due = indicator.due or project_due
     return IndicatorStatus(
         indicator=indicator,
         latest=latest.value if latest else None,
         latest_date=latest.date if latest else None,
         previous=previous,
         share=share,
+        pace=pacing.indicator_pace(
+            figures, indicator.target, indicator.direction, due, today, pace_weeks
+        ),
+        series=figures,
     )
 
 

@@ -27,6 +27,7 @@ from generator.models import (
     ProjectFile,
     SiteConfig,
     kind_of,
+    plain_number,
 )
 
 _ID = re.compile(ID_PATTERN)
@@ -91,12 +92,14 @@ def validate_project(
     if data is None:  # every other error too, from the parts that are valid by themselves,
         parts = _valid_parts(doc.data)  # so that errors never come in rounds
         problems += _unknown_departments(doc, Registry(site))
-        return None, problems + _check_dates(parts, doc, today) + _check_milestone_ids(parts, doc)
+        problems += _check_dates(parts, doc, today) + _check_milestone_ids(parts, doc)
+        return None, problems + _check_directions(parts, doc)
     data, reference_problems = _resolve_departments(data, doc, Registry(site))
     problems += reference_problems
     parts = _Parts.of(data)
     problems += _check_dates(parts, doc, today)
     problems += _check_milestone_ids(parts, doc)
+    problems += _check_directions(parts, doc)
     if any(p.severity == "error" for p in problems):
         return None, problems
     lines = tuple(doc.positions.of_value(("milestones", i))[0] for i in range(len(data.milestones)))
@@ -160,7 +163,7 @@ def _slipped_keys(errors: list[Any]) -> set[Path]:
 
 _EMPTY_TYPES = {"string_too_short", "too_short"}
 _NUMBER_TYPES = {"int_parsing", "int_from_float", "float_parsing", "int_type", "float_type"}
-_RANGES = {"due_soon_days": (0, 366), "stale_after_days": (1, 366)}
+_RANGES = {"due_soon_days": (0, 366), "stale_after_days": (1, 366), "pace_weeks": (1, 26)}
 _MAPPING_TYPES = {"model_type", "dict_type", "model_attributes_type"}
 _ODD_SPACE = re.compile(f"[{ODD_SPACES}]")
 
@@ -482,6 +485,31 @@ def _check_milestone_ids(data: _Parts, doc: Document) -> list[Diagnostic]:
             )
         else:
             first[milestone.id] = line
+    return problems
+
+
+def _check_directions(data: _Parts, doc: Document) -> list[Diagnostic]:
+    """An indicator's baseline lies on the side of its target its ``direction`` leaves:
+    below it for ``up`` (the default), above it for ``down``."""
+    problems: list[Diagnostic] = []
+    for i, indicator in data.indicators:
+        baseline, target = indicator.baseline, indicator.target
+        if baseline is None or target is None:
+            continue
+        up = indicator.direction == "up"
+        if (baseline > target) if up else (baseline < target):
+            line, col = doc.positions.of_value(("indicators", i, "baseline"))
+            code = "baseline_above_target" if up else "baseline_below_target"
+            problems.append(
+                make(
+                    doc.file,
+                    line,
+                    col,
+                    code,
+                    baseline=plain_number(baseline),
+                    target=plain_number(target),
+                )
+            )
     return problems
 
 

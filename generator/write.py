@@ -177,3 +177,18 @@ def remove_leftovers(out: Path) -> None:
     for leftover in out.parent.glob(f".{out.name}{_BUILDING}*"):
         with contextlib.suppress(OSError):
             shutil.rmtree(leftover)
+
+
+def write_file(path: Path, text: str) -> None:
+    """Write one file (a report) whole or not at all: a temporary file beside it, renamed
+    over it; a reader never sees half of it. Its mode follows the umask, as ``open``'s."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(text.encode("utf-8"))
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

@@ -193,7 +193,7 @@ def test_the_pages_say_the_project_is_not_active_next_to_its_overdue_milestone(
     home = (out / "index.html").read_text(encoding="utf-8")
     assert re.search(r"Overdue milestones</dt><dd>1</dd>", home)
     timeline = (out / "timeline" / "index.html").read_text(encoding="utf-8")
-    svg = "".join(re.findall(r'<svg class="tl-svg".*?</svg>', timeline, flags=re.S))
+    svg = "".join(re.findall(r'<svg class="tl-svg tl-plot".*?</svg>', timeline, flags=re.S))
     assert svg.count('class="tl-slip tl-slip-overdue"') == 1  # the active project's
     assert timeline.count(" overdue</strong>") == 1  # one group counts one
 

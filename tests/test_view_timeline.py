@@ -215,7 +215,7 @@ def test_fixture_battle_map(fixture_site: tuple[Path, dict[str, Any]]) -> None:
     assert "<title>Gamma, a project with a very long name that will not fit the label" in html
     # Slip lines: done late to its completion, overdue to today; the paused project's
     # overdue milestone is marked overdue (a cross) but has no delay running to today.
-    svg = "".join(re.findall(r'<svg class="tl-svg".*?</svg>', html, flags=re.S))
+    svg = "".join(re.findall(r'<svg class="tl-svg tl-plot".*?</svg>', html, flags=re.S))
     assert svg.count('class="tl-slip tl-slip-done-late"') == 1
     assert svg.count('class="tl-slip tl-slip-overdue"') == 1
     gamma = next(p for p in data["projects"] if p["id"] == "gamma")
@@ -305,6 +305,20 @@ def test_helpers() -> None:
     shapes = {s: timeline.shape(s, 0, 0, 6) for s in timeline.STATES}
     assert len(set(shapes.values())) == 4  # done and upcoming share the circle: fill tells them
     assert shapes["done"] == shapes["upcoming"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        ("专业建设专项经费执行过半", ["专业建设专项经费执行过半"]),
+        ("《公房定额配置与有偿使用办法》报审并印发", ["《公房定额配置与有偿使用", "办法》报审并印发"]),
+        ("一二三四五六七八九十" * 3, ["一二三四五六七八九十一二", "三四五六七八九十一二三…"]),
+        ("Review the annual budget of the platform", ["Review the annual budget", "of the platform"]),
+        ("Supercalifragilisticexpialidocious", ["Supercalifragilisticexpi", "alidocious"]),
+    ],
+)
+def test_a_focused_marks_name_wraps_in_two_lines(text: str, lines: list[str]) -> None:
+    assert timeline.wrap(text, timeline.TIP_UNITS, 2) == lines
 
 
 def test_250_projects_stay_legible(root: Root) -> None:

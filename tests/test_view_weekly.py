@@ -429,13 +429,14 @@ def test_league_table_puts_those_falling_behind_first(fixture: Root, run: Run) -
     warnings, rows = league(build(run, fixture))
     # name, led, joined, overdue, due soon, done late, days since the last note, stale
     # projects led, slipped milestones and days of slip (none: the fixture is not in a git
-    # repository). 人事处 leads gamma, silent for 55 days: its paused beta's note of 5 days
-    # ago does not hide it. 科技处 only takes part in gamma: the lead answers for reports.
+    # repository), indicators behind pace. 人事处 leads gamma, silent for 55 days: its paused
+    # beta's note of 5 days ago does not hide it. 科技处 only takes part in gamma: the lead
+    # answers for reports.
     assert rows == [
-        ["教务处", "1", "0", "2", "2", "1", "2", "0", "0", "0"],
-        ["人事处", "2", "0", "0", "0", "0", "5", "1", "0", "0"],
-        ["科技处", "0", "1", "0", "1", "0", "55", "0", "0", "0"],
-        ["财务处", "0", "0", "0", "0", "0", "—", "0", "0", "0"],
+        ["教务处", "1", "0", "2", "2", "1", "2", "0", "0", "0", "0"],
+        ["人事处", "2", "0", "0", "0", "0", "5", "1", "0", "0", "0"],
+        ["科技处", "0", "1", "0", "1", "0", "55", "0", "0", "0", "0"],
+        ["财务处", "0", "0", "0", "0", "0", "—", "0", "0", "0", "0"],
     ]
     # On the list since the day after Missed in W47 was due (2026-11-19), and since gamma's
     # last note (2026-10-01) + 14 days + 1.

@@ -27,7 +27,7 @@ from generator.context import Page
 from generator.models import Department, Note, SiteConfig
 from generator.render import markdown_to_html
 from generator.status import MilestoneStatus, PortfolioStatus, ProjectStatus
-from generator.views.ledger import days_text, state_label, translator
+from generator.words import days_text, state_label, translator
 
 ATOM = "http://www.w3.org/2005/Atom"
 DEFAULT_HOST = "progress-site"

@@ -17,71 +17,16 @@ import io
 import unicodedata
 from collections.abc import Container
 from dataclasses import dataclass
-from pathlib import Path
 
 import xlsxwriter
-from babel.support import NullTranslations
+from xlsxwriter.format import Format
 
-from generator import render
+from generator import meta
 from generator.context import STATES, Common, Page, common
 from generator.status import MilestoneStatus, PortfolioStatus, ProjectStatus, State
-
-THEME = Path(__file__).resolve().parent.parent.parent / "theme"
-"""The default theme, whose gettext catalog translates the words of non-HTML outputs."""
+from generator.words import days_text, direction_label, slip_text, state_label, verdict_label
 
 PATH = "ledger.html"
-
-
-# --- the site's words outside the templates ------------------------------------------------
-
-
-@functools.lru_cache(maxsize=8)
-def translator(language: str) -> NullTranslations:
-    """The theme's catalog for ``language`` (English msgids pass through untranslated)."""
-    return render.translations(THEME, language)
-
-
-@functools.lru_cache(maxsize=64)
-def state_label(language: str, state: State) -> str:
-    _ = translator(language).gettext
-    labels = {
-        "done": _("Done"),
-        "done-late": _("Done late"),
-        "overdue": _("Overdue"),
-        "due-soon": _("Due soon"),
-        "upcoming": _("Upcoming"),
-    }
-    return labels[state]
-
-
-@functools.lru_cache(maxsize=4096)
-def days_text(language: str, state: State, days: int) -> str:
-    """Days late or left, in words: the same phrases as the theme's ``days_text`` macro.
-    Kept per (language, state, days), as :func:`state_label`: the calendars and the ledger
-    ask for the same few hundred phrases thousands of times."""
-    t = translator(language)
-    if state == "done":
-        return t.gettext("on time")
-    if state == "done-late":
-        return t.ngettext("%(num)d day late", "%(num)d days late", days) % {"num": days}
-    if state == "overdue":
-        return t.ngettext("%(num)d day overdue", "%(num)d days overdue", days) % {"num": days}
-    if days == 0:
-        return t.gettext("due today")
-    if days < 0:
-        late = -days
-        return t.ngettext("%(num)d day past due", "%(num)d days past due", late) % {"num": late}
-    return t.ngettext("%(num)d day left", "%(num)d days left", days) % {"num": days}
-
-
-def slip_text(language: str, days: int) -> str:
-    """A slip in words: "+3 days", "-2 days", or "–" without one (the theme's ``slip`` macro)."""
-    t = translator(language)
-    if days > 0:
-        return t.ngettext("+%(num)d day", "+%(num)d days", days) % {"num": days}
-    if days < 0:
-        return t.ngettext("-%(num)d day", "-%(num)d days", -days) % {"num": -days}
-    return "–"
 
 
 # --- the rows ------------------------------------------------------------------------------
@@ -183,8 +128,9 @@ def pages(portfolio: PortfolioStatus) -> list[Page]:
 def _page(portfolio: PortfolioStatus) -> LedgerPage:
     rows = ledger_rows(portfolio)
     used = {r.lead_id for r in rows} | {r.owner_id for r in rows}
+    preview = meta.ledger(portfolio.site, PATH, [r.state for r in rows])
     return LedgerPage(
-        **common(portfolio, PATH, "ledger"),
+        **common(portfolio, PATH, "ledger", preview),
         rows=[
             LedgerLine(
                 r,
@@ -220,7 +166,27 @@ XLSX_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 """The spreadsheet's header row, (English, Chinese), in the columns' order."""
 
+INDICATOR_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("Project ID", "项目编号"),
+    ("Project", "项目"),
+    ("Lead department", "牵头部门"),
+    ("Indicator", "指标"),
+    ("Unit", "单位"),
+    ("Baseline", "基准值"),
+    ("Latest", "最新值"),
+    ("Latest dated", "最新值日期"),
+    ("Target", "目标值"),
+    ("Direction", "方向"),
+    ("Due", "截止日期"),
+    ("Pace", "进度判断"),
+    ("Required pace (a week)", "所需速度（每周）"),
+    ("Recent pace (a week)", "近期速度（每周）"),
+    ("Target reached on (at the recent pace)", "按近期速度预计达标日期"),
+)
+"""The second sheet's header row: every indicator with its pace (:mod:`generator.pace`)."""
+
 SHEET_NAME = ("Ledger", "台账")
+INDICATOR_SHEET_NAME = ("Indicators", "指标")
 WORKBOOK_TITLE = ("Milestone ledger", "节点台账")
 _MAX_WIDTH = 60
 
@@ -301,8 +267,67 @@ def ledger_xlsx(portfolio: PortfolioStatus) -> bytes:
         sheet.set_column(col, col, min(width, _MAX_WIDTH) + 2)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
+    general = workbook.add_format({"num_format": "General", "valign": "top"})
+    _indicator_sheet(workbook, portfolio, header, text, date, general)
     workbook.close()
     return buffer.getvalue()
+
+
+def _indicator_sheet(
+    workbook: xlsxwriter.Workbook,
+    portfolio: PortfolioStatus,
+    header: Format,
+    text: Format,
+    date: Format,
+    number: Format,
+) -> None:
+    """The second sheet: every indicator of every project (by id, in the file's order)
+    with its pace; an empty figure is a blank cell."""
+    language = portfolio.site.language
+    names = {d.id: d.name for d in portfolio.site.departments}
+    sheet = workbook.add_worksheet(_word(language, INDICATOR_SHEET_NAME))
+    headers = [_word(language, pair) for pair in INDICATOR_COLUMNS]
+    widths = [_width(h) for h in headers]
+    for col, title in enumerate(headers):
+        sheet.write_string(0, col, title, header)
+    n = 0
+    for status in sorted(portfolio.projects, key=lambda p: p.project.id):
+        data = status.project.data
+        for ind in status.indicators:
+            n += 1
+            pace = ind.pace
+            cells: list[str | float | dt.date | None] = [
+                status.project.id,
+                data.title,
+                names[data.lead],
+                ind.indicator.name,
+                ind.indicator.unit,
+                ind.indicator.baseline,
+                ind.latest,
+                ind.latest_date,
+                ind.indicator.target,
+                direction_label(language, ind.indicator.direction),
+                pace.due,
+                verdict_label(language, pace.verdict),
+                pace.required,
+                pace.recent,
+                pace.projected,
+            ]
+            for col, cell in enumerate(cells):
+                if isinstance(cell, str) and cell:
+                    sheet.write_string(n, col, cell, text)
+                    widths[col] = max(widths[col], _width(cell))
+                elif isinstance(cell, dt.date):
+                    sheet.write_datetime(n, col, cell, date)
+                    widths[col] = max(widths[col], 10)
+                elif isinstance(cell, float):
+                    sheet.write_number(n, col, round(cell, 4), number)
+                else:
+                    sheet.write_blank(n, col, None, text)
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, min(width, _MAX_WIDTH) + 2)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(n, 1), len(headers) - 1)
 
 
 def files(

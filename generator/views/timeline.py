@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Container
 
-from generator import context
+from generator import context, meta
 from generator.charts import BattleMap, battle_map
 from generator.context import Common, Page
 from generator.status import PortfolioStatus
@@ -29,8 +29,10 @@ def pages(state: PortfolioStatus) -> list[Page]:
 
 def _page(state: PortfolioStatus) -> TimelinePage:
     """The battle map (built by the worker that renders it)."""
+    states = [m.state for p in state.projects for m in p.milestones]
+    preview = meta.timeline(state.site, PATH, len(state.projects), states)
     return TimelinePage(
-        **context.common(state, PATH, "timeline"),
+        **context.common(state, PATH, "timeline", preview),
         chart=battle_map(state),
         project_count=len(state.projects),
         milestone_count=sum(len(p.milestones) for p in state.projects),

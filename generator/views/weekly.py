@@ -16,7 +16,10 @@ For one week, Monday ``mon`` to Sunday ``sun``:
   time zone; today for an uncommitted change), oldest first;
 * notes dated within the week, by project, then by kind (progress, problem, next, decision);
 * indicators: the latest figure on or before ``sun`` against the latest on or before the
-  Sunday before, with the trend.
+  Sunday before, with the trend;
+* behind pace: the indicators of active projects whose pace verdict, as of the week's
+  last day counted (``sun``, or today for the as-of week), is ``behind-pace``
+  (:func:`generator.pace.indicator_pace`).
 """
 
 from __future__ import annotations
@@ -29,11 +32,12 @@ from collections.abc import Container
 from dataclasses import dataclass
 from typing import Literal
 
-from generator import context
+from generator import context, meta
 from generator.context import NOTE_KINDS, Common, Page, Week, week_of
 from generator.history import Replan
 from generator.models import Indicator, IndicatorValue, Note
-from generator.status import MilestoneStatus, PortfolioStatus, ProjectStatus
+from generator.pace import Pace, indicator_pace
+from generator.status import IndicatorStatus, MilestoneStatus, PortfolioStatus, ProjectStatus
 
 WEEK = dt.timedelta(days=7)
 Trend = Literal["up", "down", "flat", "new"]
@@ -89,6 +93,15 @@ class IndicatorChange:
 
 
 @dataclass(frozen=True)
+class PaceEntry:
+    """An indicator behind pace as of the week's last day counted."""
+
+    project: ProjectStatus
+    indicator: Indicator
+    pace: Pace
+
+
+@dataclass(frozen=True)
 class WeekSummary:
     week: Week
     completed: int
@@ -114,6 +127,8 @@ class WeekPage(Common):
     notes: list[ProjectNotes]
     note_count: int
     indicators: list[IndicatorChange]
+    behind_pace: list[PaceEntry]
+    """Indicators behind pace as of ``until``, by project id and in the file's order."""
     previous: Week | None
     next: Week | None
 
@@ -252,12 +267,54 @@ def _indicator_changes(series: list[Series], week: Week) -> list[IndicatorChange
 
 
 def _complete(
-    page: WeekPage, notes: list[tuple[ProjectStatus, Note]], series: list[Series]
+    page: WeekPage,
+    notes: list[tuple[ProjectStatus, Note]],
+    series: list[Series],
+    paced: list[Paced],
 ) -> WeekPage:
-    """The week's page with its notes and indicator table (built when it is rendered)."""
+    """The week's page with its notes, indicator table and the indicators behind pace
+    (built when it is rendered)."""
     return WeekPage(
-        **{**page, "notes": _notes(notes), "indicators": _indicator_changes(series, page["week"])}
+        **{
+            **page,
+            "notes": _notes(notes),
+            "indicators": _indicator_changes(series, page["week"]),
+            "behind_pace": _behind_pace(paced, page["until"], page["site"].pace_weeks),
+        }
     )
+
+
+Paced = tuple[ProjectStatus, IndicatorStatus, float, dt.date, dt.date]
+"""An indicator of an active project that can fall behind pace: with its target, its due
+date and its first figure's date (its figures sorted once, for every week)."""
+
+
+def _paced(projects: list[ProjectStatus]) -> list[Paced]:
+    """The indicators that can be behind pace in some week: of active projects, with a
+    target, a due date (their own or the project's) and a figure."""
+    found: list[Paced] = []
+    for status in projects:
+        if status.project.data.status != "active":
+            continue
+        for computed in status.indicators:
+            indicator = computed.indicator
+            due = indicator.due or status.project.data.due
+            if indicator.target is not None and due is not None and computed.series.dates:
+                found.append((status, computed, indicator.target, due, computed.series.dates[0]))
+    return found
+
+
+def _behind_pace(paced: list[Paced], until: dt.date, pace_weeks: int) -> list[PaceEntry]:
+    """The indicators of active projects behind pace as of ``until``."""
+    found: list[PaceEntry] = []
+    for status, computed, target, due, first in paced:
+        if first > until:  # no figure yet that week
+            continue
+        indicator = computed.indicator
+        pace = indicator_pace(computed.series, target, indicator.direction, due, until, pace_weeks)
+        if pace.behind:
+            found.append(PaceEntry(status, indicator, pace))
+    return found
 
 
 def _trend(change: float | None) -> Trend:
@@ -283,20 +340,28 @@ def _week_pages(
     for i, week in enumerate(weeks):
         until = min(week.sunday, today)
         notes = buckets.notes.get(week.monday, [])
+        completed = _completed(buckets.done.get(week.monday, []))
+        missed = _missed(buckets.due.get(week.monday, []), today)
+        coming = _coming(buckets.due.get(week.monday + WEEK, []), week.sunday)
+        replans = sorted(buckets.replans.get(week.monday, []), key=lambda r: r.replan.date)
+        counts = (len(completed), len(missed), len(replans), len(coming), len(notes))
+        span = (week.monday, week.sunday)
+        preview = meta.week(state.site, week.path, week.number, week.year, span, counts)
         page = WeekPage(
-            **context.common(state, week.path, "weeks"),
+            **context.common(state, week.path, "weeks", preview),
             week=week,
             current=week.sunday >= today,
             until=until,
-            completed=_completed(buckets.done.get(week.monday, [])),
-            missed=_missed(buckets.due.get(week.monday, []), today),
-            coming=_coming(buckets.due.get(week.monday + WEEK, []), week.sunday),
+            completed=completed,
+            missed=missed,
+            coming=coming,
             coming_start=week.sunday + dt.timedelta(days=1),
             coming_end=week.sunday + WEEK,
-            replans=sorted(buckets.replans.get(week.monday, []), key=lambda r: r.replan.date),
+            replans=replans,
             notes=[],  # filled in by _complete
             note_count=len(notes),
             indicators=[],  # filled in by _complete
+            behind_pace=[],  # filled in by _complete
             previous=weeks[i - 1] if i > 0 else None,
             next=weeks[i + 1] if i + 1 < len(weeks) else None,
         )
@@ -317,12 +382,22 @@ def _week_pages(
 
 def pages(state: PortfolioStatus) -> list[Page]:
     weeks, summaries = _week_pages(state)
-    series = _series(sorted(state.projects, key=lambda p: p.project.id))
-    index = WeeksIndexPage(**context.common(state, "weeks/index.html", "weeks"), weeks=summaries)
+    projects = sorted(state.projects, key=lambda p: p.project.id)
+    series, paced = _series(projects), _paced(projects)
+    path = "weeks/index.html"
+    names = [s.week.name for s in summaries]  # newest first
+    preview = meta.weeks(
+        state.site, path, len(names), names[-1] if names else None, names[0] if names else None
+    )
+    index = WeeksIndexPage(**context.common(state, path, "weeks", preview), weeks=summaries)
     return [
         Page("weeks/index.html", "weeks.html", index),
         *(
-            Page(w["week"].path, "week.html", make=functools.partial(_complete, w, notes, series))
+            Page(
+                w["week"].path,
+                "week.html",
+                make=functools.partial(_complete, w, notes, series, paced),
+            )
             for w, notes in weeks
         ),
     ]

@@ -1,5 +1,5 @@
 """专项分析: each indicator's pace against its due date, and each project's backward schedule
-(倒排工期). Pure functions of the data and the as-of date; the README ("Pace and the
+(倒排工期). Pure functions of the data and the as-of date; docs/site.md ("Pace and the
 backward schedule") is their contract, and the tests check every boundary by hand.
 
 Indicator pace (:func:`indicator_pace`), from the figures dated on or before ``today``:

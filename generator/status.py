@@ -1,6 +1,6 @@
 """Stage 3, compute status: pure functions of (valid data, today, milestone history).
 
-Milestone states, progress and health follow the contract of the README:
+Milestone states, progress and health follow the contract of docs/site.md:
 
 * ``done`` (done ≤ due) · ``done-late`` (done > due) · ``overdue`` (not done, due < today)
   · ``due-soon`` (not done, today ≤ due ≤ today + due_soon_days) · ``upcoming`` (otherwise);

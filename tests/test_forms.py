@@ -349,7 +349,9 @@ def test_a_choice_that_names_no_project_is_refused(run: Run, chinese: Root, tmp_
 def test_the_readme_states_the_limits_and_every_command() -> None:
     from generator import filing
 
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = "".join(  # the README and the reference in docs/
+        p.read_text(encoding="utf-8") for p in [REPO / "README.md", *(REPO / "docs").glob("*.md")]
+    )
     for figure in (filing.MAX_TEXT, filing.MAX_LINE, filing.MAX_FIGURES, forms.MAX_BODY):
         assert f"{figure:,}" in readme
     for usage in ("\nreport add PROJECT", "\nreport apply (", "\nforms  [--root DIR] [--check]"):

@@ -377,10 +377,7 @@ def _diff(root: Path, base: str, today: dt.date, lang: str, fmt: str) -> int:
         print(f"progress-site diff: error: {exc}", file=sys.stderr)
         return 2
     except pipeline.BuildError as exc:
-        report.print_diagnostics(exc.diagnostics, lang, sys.stderr)
-        errors = [d for d in exc.diagnostics if d.severity == "error"]
-        print(report.word("invalid", lang, n=len(errors)), file=sys.stderr)
-        return 1
+        return _invalid(exc, lang)
     sys.stdout.write(diff.FORMATS[fmt](summary, lang))
     return 0
 
@@ -415,10 +412,7 @@ def _alerts_plan(root: Path, today: dt.date, lang: str, fmt: str) -> int:
     try:
         state, warnings = pipeline.check(root, today)
     except pipeline.BuildError as exc:
-        report.print_diagnostics(exc.diagnostics, lang, sys.stderr)
-        errors = [d for d in exc.diagnostics if d.severity == "error"]
-        print(report.word("invalid", lang, n=len(errors)), file=sys.stderr)
-        return 1
+        return _invalid(exc, lang)
     report.print_diagnostics(warnings, lang, sys.stderr)
     repository = forge.resolve(state.site, os.environ)  # the environment, read here once
     sys.stdout.write(alerts.FORMATS[fmt](alerts.plan(state, today, repository)))
@@ -843,10 +837,7 @@ def _alerts_sync(
     try:
         state, _ = pipeline.check(root, today)
     except pipeline.BuildError as exc:
-        report.print_diagnostics(exc.diagnostics, lang, sys.stderr)
-        errors = [d for d in exc.diagnostics if d.severity == "error"]
-        print(report.word("invalid", lang, n=len(errors)), file=sys.stderr)
-        return 1
+        return _invalid(exc, lang)
 
     def show(request: sync.Request, shown: bool) -> None:
         print(sync.request_line(request, lang, shown), flush=True)
@@ -928,6 +919,14 @@ def _mr_note(root: Path, file: Path, changes: Path | None) -> int:
         return 130
     print(mrnote.word(outcome, lang, iid=target.iid))
     return 0
+
+
+def _invalid(exc: pipeline.BuildError, lang: str) -> int:
+    """Invalid files: their problems, then how many errors, on stderr; exit code 1."""
+    report.print_diagnostics(exc.diagnostics, lang, sys.stderr)
+    errors = [d for d in exc.diagnostics if d.severity == "error"]
+    print(report.word("invalid", lang, n=len(errors)), file=sys.stderr)
+    return 1
 
 
 def _summary_path() -> Path | None:

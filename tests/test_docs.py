@@ -82,3 +82,52 @@ def test_slugs_are_githubs() -> None:
     assert slug("Pace and the backward schedule (专项分析、倒排工期)") == (
         "pace-and-the-backward-schedule-专项分析倒排工期"
     )
+
+
+# --- the command line's synopsis is the parser's --------------------------------------------
+
+
+def _commands() -> dict[str, set[str]]:
+    """Every command of the parser (``alerts sync`` for a command with actions) → its
+    options, from argparse itself."""
+    import argparse
+
+    from generator import cli
+
+    def subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+        found: dict[str, argparse.ArgumentParser] = {}
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                found.update(action.choices)
+        return found
+
+    found: dict[str, set[str]] = {}
+    for name, sub in subparsers(cli._parser()).items():
+        actions = subparsers(sub)
+        for full, parser in ({f"{name} {a}": p for a, p in actions.items()} or {name: sub}).items():
+            found[full] = {
+                o for a in parser._actions for o in a.option_strings if o.startswith("--")
+            } - {"--help"}
+    return found
+
+
+def _synopsis() -> dict[str, set[str]]:
+    """The synopsis at the top of docs/command-line.md: command → the options it shows."""
+    text = (REPO / "docs" / "command-line.md").read_text(encoding="utf-8")
+    block = text.split("```text\n", 1)[1].split("```", 1)[0]
+    found: dict[str, set[str]] = {}
+    command = ""
+    for line in block.splitlines():
+        if not line.startswith(" "):
+            words = re.match(r"[a-z][a-z-]*(?: [a-z]+)?(?= |$)", line)
+            assert words, line
+            command = words.group()
+            if command.split(" ")[0] not in ("alerts", "report"):
+                command = command.split(" ")[0]
+            found[command] = set()
+        found[command] |= set(re.findall(r"--[a-z][a-z-]*", line))
+    return found
+
+
+def test_the_command_lines_synopsis_shows_every_command_and_option() -> None:
+    assert _synopsis() == _commands()

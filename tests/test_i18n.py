@@ -117,7 +117,29 @@ def test_every_message_of_the_theme_and_the_views_has_a_chinese_translation() ->
     with po_path.open("rb") as handle:
         catalog = read_po(handle, locale="zh_CN")
     untranslated = sorted(
-        m for m in found if catalog.get(m) is None or not catalog.get(m).string  # type: ignore[union-attr]
+        m
+        for m in found
+        if catalog.get(m) is None or not catalog.get(m).string  # type: ignore[union-attr]
     )
     assert len(found) > 150
     assert untranslated == []
+
+
+def test_the_message_template_is_current() -> None:
+    """messages.pot holds exactly the messages the theme and the views use, as the
+    `pybabel extract` command of docs/development.md writes it (run it after changing a message)."""
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import read_po
+
+    repo = Path(__file__).resolve().parent.parent
+    method_map = [("theme/templates/**.html", "jinja2"), ("generator/**.py", "python")]
+    options = {"theme/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    used = {
+        message if isinstance(message, str) else message[0]
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            str(repo), method_map, options
+        )
+    }
+    with (repo / "theme" / "locale" / "messages.pot").open("rb") as handle:
+        template = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
+    assert sorted(used - template) == [] and sorted(template - used) == []

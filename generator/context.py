@@ -16,9 +16,12 @@ from generator import charts
 from generator.models import ProjectFile, SiteConfig
 from generator.status import (
     HEALTH_ORDER,
+    Behind,
     MilestoneStatus,
     PortfolioStatus,
     ProjectStatus,
+    delivers,
+    falling_behind,
 )
 
 STATES = ("overdue", "due-soon", "upcoming", "done-late", "done")
@@ -98,6 +101,13 @@ class DepartmentPage(Common):
     joined: list[ProjectStatus]
     owned: list[DepartmentMilestone]
     overdue: list[DepartmentMilestone]
+    stale: list[ProjectStatus]
+    """The stale active projects it leads (:func:`generator.status.falling_behind`)."""
+    since: dt.date | None
+    """The day it went on the "falling behind" list; None when it is not on it (or when
+    that day is not known)."""
+    contacts: list[str]
+    """Who answers for its alerts: forge handles from site.yaml."""
 
 
 class DepartmentRow(TypedDict):
@@ -111,7 +121,11 @@ class DepartmentRow(TypedDict):
     days_since_note: int | None
     """Days since the newest note on a project it leads or joins; None without any."""
     stale: bool
-    """It has an active project, and no note for more than ``stale_after_days`` (or none)."""
+    """An active project it leads has no note for more than ``stale_after_days`` (or none)."""
+    stale_projects: int
+    """How many such projects it leads."""
+    since: dt.date | None
+    """The day it went on the "falling behind" list (see :class:`generator.status.Behind`)."""
     slipped: int
     """Milestones it delivers whose due date is later than their baseline."""
     slip_days: int
@@ -122,7 +136,8 @@ class DepartmentsIndexPage(Common):
     rows: list[DepartmentRow]
     """The league table: the departments falling behind first."""
     warnings: list[DepartmentRow]
-    """The rows with overdue milestones or stale reports, in the table's order."""
+    """The departments falling behind (overdue milestones or stale projects, by
+    :func:`generator.status.falling_behind`), in the table's order."""
 
 
 class Page:
@@ -182,8 +197,16 @@ def build_pages(portfolio: PortfolioStatus) -> list[Page]:
         path = f"projects/{status.project.id}/index.html"
         make = functools.partial(_project, portfolio, status, at(path, "projects"))
         pages.append(Page(path, "project.html", make=make))
+    behind = falling_behind(portfolio)
     department_pages = [
-        _department(portfolio, d.id, d.name, at(f"departments/{d.id}/index.html", "departments"))
+        _department(
+            portfolio,
+            d.id,
+            d.name,
+            list(d.contacts),
+            behind.get(d.id),
+            at(f"departments/{d.id}/index.html", "departments"),
+        )
         for d in portfolio.site.departments
     ]
     pages.append(
@@ -231,7 +254,12 @@ def _index(portfolio: PortfolioStatus, common: Common) -> IndexPage:
 
 
 def _department(
-    portfolio: PortfolioStatus, dept_id: str, name: str, common: Common
+    portfolio: PortfolioStatus,
+    dept_id: str,
+    name: str,
+    contacts: list[str],
+    behind: Behind | None,
+    common: Common,
 ) -> DepartmentPage:
     led = [p for p in portfolio.projects if p.project.data.lead == dept_id]
     joined = [p for p in portfolio.projects if dept_id in p.project.data.departments]
@@ -239,8 +267,7 @@ def _department(
         DepartmentMilestone(p, m)
         for p in portfolio.projects
         for m in p.milestones
-        if m.milestone.owner == dept_id
-        or (not m.milestone.owner and p.project.data.lead == dept_id)
+        if delivers(p, m) == dept_id
     ]
     owned.sort(key=lambda d: (d.milestone.milestone.due, d.project.project.id, d.milestone.index))
     return DepartmentPage(
@@ -250,14 +277,17 @@ def _department(
         led=led,
         joined=joined,
         owned=owned,
-        overdue=[d for d in owned if d.milestone.state == "overdue"],
+        overdue=[DepartmentMilestone(p, m) for p, m in behind.overdue] if behind else [],
+        stale=list(behind.stale) if behind else [],
+        since=behind.since if behind else None,
+        contacts=contacts,
     )
 
 
 def _departments_index(pages: list[DepartmentPage], common: Common) -> DepartmentsIndexPage:
     rows = sorted((_department_row(p) for p in pages), key=_falling_behind)
     return DepartmentsIndexPage(
-        **common, rows=rows, warnings=[r for r in rows if r["overdue"] or r["stale"]]
+        **common, rows=rows, warnings=[r for r in rows if r["overdue"] or r["stale_projects"]]
     )
 
 
@@ -265,7 +295,6 @@ def _department_row(page: DepartmentPage) -> DepartmentRow:
     projects = page["led"] + page["joined"]
     last_note = max((p.last_note for p in projects if p.last_note), default=None)
     days = (page["today"] - last_note).days if last_note else None
-    active = any(p.project.data.status == "active" for p in projects)
     return DepartmentRow(
         id=page["id"],
         name=page["name"],
@@ -275,14 +304,18 @@ def _department_row(page: DepartmentPage) -> DepartmentRow:
         due_soon=sum(1 for d in page["owned"] if d.milestone.state == "due-soon"),
         done_late=sum(1 for d in page["owned"] if d.milestone.state == "done-late"),
         days_since_note=days,
-        stale=active and (days is None or days > page["site"].stale_after_days),
+        stale=bool(page["stale"]),
+        stale_projects=len(page["stale"]),
+        since=page["since"],
         slipped=sum(1 for d in page["owned"] if d.milestone.slip_days > 0),
         slip_days=sum(max(d.milestone.slip_days, 0) for d in page["owned"]),
     )
 
 
-def _falling_behind(row: DepartmentRow) -> tuple[int, int, float, str]:
-    """Most overdue first, then most done late, then longest silent, then by name.
+def _falling_behind(row: DepartmentRow) -> tuple[int, int, int, float, str]:
+    """Most overdue first, then most stale projects (so that every department on the
+    "falling behind" list comes before the others), then most done late, then longest
+    silent, then by name.
 
     A department with projects but no note at all is the most silent; one without
     projects has nothing to report and comes after every other.
@@ -290,7 +323,7 @@ def _falling_behind(row: DepartmentRow) -> tuple[int, int, float, str]:
     silence: float = row["days_since_note"] if row["days_since_note"] is not None else -1
     if row["days_since_note"] is None and (row["led"] or row["joined"]):
         silence = float("inf")
-    return (-row["overdue"], -row["done_late"], -silence, row["name"])
+    return (-row["overdue"], -row["stale_projects"], -row["done_late"], -silence, row["name"])
 
 
 LEDGER_COLUMNS = (

@@ -12,7 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from generator.diagnostics import Diagnostic
-from generator.status import MilestoneStatus, PortfolioStatus, ProjectStatus
+from generator.status import (
+    MilestoneStatus,
+    PortfolioStatus,
+    ProjectStatus,
+    falling_behind,
+    stale_order,
+)
 
 if TYPE_CHECKING:
     from generator.pipeline import BuildResult
@@ -131,21 +137,14 @@ def due_soon(state: PortfolioStatus) -> list[tuple[ProjectStatus, MilestoneStatu
 
 
 def stale(state: PortfolioStatus) -> list[ProjectStatus]:
-    """Active projects whose newest note is older than ``stale_after_days`` (or missing).
+    """Active projects whose newest note is older than ``stale_after_days`` (or missing):
+    the stale projects of :func:`generator.status.falling_behind`, so that ``--fail-on
+    stale``, the departments page and the alerts agree.
 
     The longest silent first (no note at all before any), then by id.
     """
-    limit = state.site.stale_after_days
-    found = [
-        p
-        for p in state.projects
-        if p.project.data.status == "active"
-        and (p.days_since_note is None or p.days_since_note > limit)
-    ]
-    return sorted(
-        found,
-        key=lambda p: (p.days_since_note is not None, -(p.days_since_note or 0), p.project.id),
-    )
+    behind = falling_behind(state).values()
+    return sorted((p for b in behind for p in b.stale), key=stale_order)
 
 
 def emit_check(

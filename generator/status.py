@@ -10,7 +10,10 @@ Milestone states, progress and health follow the contract of the README:
   with any overdue milestone, else ``amber`` when the newest note is more than
   ``stale_after_days`` before today (or there is none), else ``green``;
 * baseline, slip and re-plans of each milestone come from :mod:`generator.history`
-  (without it: the due date is the baseline, no slip, no re-plan).
+  (without it: the due date is the baseline, no slip, no re-plan);
+* who is falling behind (:func:`falling_behind`): a department with an overdue milestone it
+  delivers, or an active project it leads that is stale. The departments page, the alerts
+  and ``check --fail-on stale`` all read it from there.
 """
 
 from __future__ import annotations
@@ -130,7 +133,7 @@ def project_status(
         health = data.status
     elif overdue:
         health = "red"
-    elif days_since is None or days_since > site.stale_after_days:
+    elif _silent(days_since, site.stale_after_days):
         health = "amber"
     else:
         health = "green"
@@ -175,3 +178,96 @@ def portfolio_status(
     statuses = [project_status(p, site, today, slips) for p in projects]
     statuses.sort(key=lambda s: (HEALTH_ORDER[s.health], -s.overdue, s.project.id))
     return PortfolioStatus(site=site, today=today, projects=tuple(statuses))
+
+
+# --- who is falling behind ------------------------------------------------------------------
+
+
+def _silent(days_since_note: int | None, stale_after_days: int) -> bool:
+    return days_since_note is None or days_since_note > stale_after_days
+
+
+def is_stale(project: ProjectStatus, stale_after_days: int) -> bool:
+    """Active, and its newest note is more than ``stale_after_days`` old (or it has none).
+
+    Each project on its own: a recent note on one project says nothing about another."""
+    return project.project.data.status == "active" and _silent(
+        project.days_since_note, stale_after_days
+    )
+
+
+def stale_since(project: ProjectStatus, stale_after_days: int, today: dt.date) -> dt.date | None:
+    """The first day ``project`` was stale: its newest note's date + ``stale_after_days``
+    + 1. Never reported, a project is stale from its start (the rule gives a project
+    without any note no grace), so its ``start``; ``None`` without one (or with a start
+    still to come), as the files alone cannot tell when it was added."""
+    if project.last_note is not None:
+        return project.last_note + dt.timedelta(days=stale_after_days + 1)
+    start = project.project.data.start
+    return start if start is not None and start <= today else None
+
+
+def delivers(project: ProjectStatus, milestone: MilestoneStatus) -> str:
+    """The department that delivers ``milestone``: its ``owner``, else the project's lead."""
+    return milestone.milestone.owner or project.project.data.lead
+
+
+@dataclass(frozen=True)
+class Behind:
+    """What one department is behind on, as of the portfolio's date."""
+
+    department: str
+    """The department's id."""
+    overdue: tuple[tuple[ProjectStatus, MilestoneStatus], ...]
+    """The overdue milestones it delivers: the earliest due first, then by project id and
+    place in the file."""
+    stale: tuple[ProjectStatus, ...]
+    """The stale active projects it leads: those never reported first, then the longest
+    silent, then by id."""
+    since: dt.date | None
+    """The day it went on the list: the earliest of the day after each overdue milestone's
+    due date and each stale project's :func:`stale_since` (``None`` when none is known)."""
+
+
+def stale_order(project: ProjectStatus) -> tuple[bool, int, str]:
+    """Never reported first, then the longest silent, then by id."""
+    return (
+        project.days_since_note is not None,
+        -(project.days_since_note or 0),
+        project.project.id,
+    )
+
+
+def falling_behind(portfolio: PortfolioStatus) -> dict[str, Behind]:
+    """Department id → what it is behind on, for every department behind (and only those),
+    in the order of ``site.yaml``.
+
+    A department is behind when a milestone it delivers (:func:`delivers`) is overdue, or
+    when an active project it leads is stale (:func:`is_stale`), each project on its own.
+    This is the one place that decides it: the departments page's "falling behind" list,
+    the alert plan and ``check --fail-on stale`` read it from here.
+    """
+    limit = portfolio.site.stale_after_days
+    overdue: dict[str, list[tuple[ProjectStatus, MilestoneStatus]]] = {}
+    stale: dict[str, list[ProjectStatus]] = {}
+    for project in portfolio.projects:
+        for milestone in project.milestones:
+            if milestone.state == "overdue":
+                overdue.setdefault(delivers(project, milestone), []).append((project, milestone))
+        if is_stale(project, limit):
+            stale.setdefault(project.project.data.lead, []).append(project)
+    order = [d.id for d in portfolio.site.departments]
+    order += sorted((set(overdue) | set(stale)) - set(order))  # none, once validated
+    found: dict[str, Behind] = {}
+    for dept in order:
+        late = sorted(
+            overdue.get(dept, []),
+            key=lambda pm: (pm[1].milestone.due, pm[0].project.id, pm[1].index),
+        )
+        silent = sorted(stale.get(dept, []), key=stale_order)
+        if not late and not silent:
+            continue
+        days = [m.milestone.due + dt.timedelta(days=1) for _, m in late]
+        days += [d for p in silent if (d := stale_since(p, limit, portfolio.today)) is not None]
+        found[dept] = Behind(dept, tuple(late), tuple(silent), min(days, default=None))
+    return found

@@ -419,7 +419,7 @@ def test_weekly_pages_in_chinese(fixture: Root, run: Run) -> None:
 def league(out: Path) -> tuple[list[str], list[list[str]]]:
     html = (out / "departments/index.html").read_text(encoding="utf-8")
     section = html[html.index('<section class="league-warnings"') : html.index("</section>")]
-    warnings = re.findall(r"<li><a [^>]*>([^<]+)</a></li>", section)
+    warnings = [text_of(item) for item in re.findall(r"<li>(.*?)</li>", section, re.S)]
     body = html[html.index("<tbody>") : html.index("</tbody>")]
     rows = [text_of(r).split(" ") for r in re.findall(r"<tr.*?</tr>", body, re.S)]
     return warnings, rows
@@ -427,15 +427,22 @@ def league(out: Path) -> tuple[list[str], list[list[str]]]:
 
 def test_league_table_puts_those_falling_behind_first(fixture: Root, run: Run) -> None:
     warnings, rows = league(build(run, fixture))
-    # name, led, joined, overdue, due soon, done late, days since the last note,
-    # slipped milestones and days of slip (none: the fixture is not in a git repository)
+    # name, led, joined, overdue, due soon, done late, days since the last note, stale
+    # projects led, slipped milestones and days of slip (none: the fixture is not in a git
+    # repository). 人事处 leads gamma, silent for 55 days: its paused beta's note of 5 days
+    # ago does not hide it. 科技处 only takes part in gamma: the lead answers for reports.
     assert rows == [
-        ["教务处", "1", "0", "2", "2", "1", "2", "0", "0"],
-        ["科技处", "0", "1", "0", "1", "0", "55", "0", "0"],
-        ["人事处", "2", "0", "0", "0", "0", "5", "0", "0"],
-        ["财务处", "0", "0", "0", "0", "0", "—", "0", "0"],
+        ["教务处", "1", "0", "2", "2", "1", "2", "0", "0", "0"],
+        ["人事处", "2", "0", "0", "0", "0", "5", "1", "0", "0"],
+        ["科技处", "0", "1", "0", "1", "0", "55", "0", "0", "0"],
+        ["财务处", "0", "0", "0", "0", "0", "—", "0", "0", "0"],
     ]
-    assert warnings == ["教务处: 2 overdue milestones", "科技处: last report 55 days ago"]
+    # On the list since the day after Missed in W47 was due (2026-11-19), and since gamma's
+    # last note (2026-10-01) + 14 days + 1.
+    assert warnings == [
+        "教务处: 2 milestones overdue · since November 20, 2026",
+        "人事处: 1 project without a report for over 14 days · since October 16, 2026",
+    ]
 
 
 def test_league_warning_lines_in_chinese(root: Root, run: Run) -> None:
@@ -456,8 +463,8 @@ def test_league_warning_lines_in_chinese(root: Root, run: Run) -> None:
     root.project("beta", "title: Beta\nlead: finance\n")
     warnings, rows = league(build(run, root))
     assert warnings == [
-        "教务处：2 个节点逾期，最近报告已 20 天",
-        "人事处：1 个节点逾期",
-        "财务处：尚无报告",
+        "教务处：2 个节点逾期，1 个项目超过 14 天未报告 · 自 2026年11月2日 起",
+        "人事处：1 个节点逾期 · 自 2026年11月4日 起",
+        "财务处：1 个项目超过 14 天未报告",  # never reported, no start date: since unknown
     ]
     assert [r[0] for r in rows] == ["教务处", "人事处", "财务处", "科技处"]

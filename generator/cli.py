@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from generator import diff, pipeline, render, report, scaffold, schema, serve, write
+from generator import alerts, diff, forge, pipeline, render, report, scaffold, schema, serve, write
 from generator.models import SiteConfig
 
 
@@ -94,6 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _serve_parser(commands, common)
     _diff_parser(commands, common)
+    _alerts_parser(commands, common)
     _schema_parser(commands)
     _new_parser(commands)
     return parser
@@ -140,6 +141,8 @@ def _main(argv: list[str] | None = None) -> int:
         return _build(root, args.out or root / "_site", today, lang, args.force, args.jobs)
     if args.command == "diff":
         return _diff(root, args.base, today, lang, args.format)
+    if args.command == "alerts" and args.alerts_command == "plan":
+        return _alerts_plan(root, today, lang, args.format)
     return _check(root, today, lang, args.format, set(args.fail_on or ["error"]))
 
 
@@ -279,6 +282,45 @@ def _diff(root: Path, base: str, today: dt.date, lang: str, fmt: str) -> int:
         print(report.word("invalid", lang, n=len(errors)), file=sys.stderr)
         return 1
     sys.stdout.write(diff.FORMATS[fmt](summary, lang))
+    return 0
+
+
+# --- alerts: 告诫提醒, one issue per department falling behind ---------------------------------
+
+
+def _alerts_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: Callable[[argparse.ArgumentParser], None],
+) -> None:
+    sub = commands.add_parser(
+        "alerts",
+        help="progress alerts (告诫提醒): one issue per department falling behind",
+    )
+    actions = sub.add_subparsers(dest="alerts_command", required=True, metavar="ACTION")
+    plan = actions.add_parser(
+        "plan",
+        help="print the alert each department falling behind should have today (nothing is sent)",
+    )
+    common(plan)
+    plan.add_argument(
+        "--format",
+        choices=list(alerts.FORMATS),
+        default="text",
+        help="text for people, markdown for a job summary, json for tools (the whole plan)",
+    )
+
+
+def _alerts_plan(root: Path, today: dt.date, lang: str, fmt: str) -> int:
+    try:
+        state, warnings = pipeline.check(root, today)
+    except pipeline.BuildError as exc:
+        report.print_diagnostics(exc.diagnostics, lang, sys.stderr)
+        errors = [d for d in exc.diagnostics if d.severity == "error"]
+        print(report.word("invalid", lang, n=len(errors)), file=sys.stderr)
+        return 1
+    report.print_diagnostics(warnings, lang, sys.stderr)
+    repository = forge.resolve(state.site, os.environ)  # the environment, read here once
+    sys.stdout.write(alerts.FORMATS[fmt](alerts.plan(state, today, repository)))
     return 0
 
 

@@ -442,6 +442,19 @@ def test_a_body_stays_under_the_forges_limit(root: Root) -> None:
     assert alert.body.endswith(alerts.marker(alert.key, alert.items) + "\n")
 
 
+def test_a_marker_is_bounded_and_its_digest_covers_every_item() -> None:
+    many = tuple(f"overdue:p/{i:04d}" for i in range(600))
+    found = alerts.parse_marker(alerts.marker("dept:x", many))
+    assert found is not None and found.items == many[: alerts.MAX_MARKER_ITEMS]
+    assert found.digest == alerts.items_digest(many)
+    long = tuple(f"overdue:p/{i:03d}{'节点' * 100}" for i in range(100))  # 1,200+ chars each
+    line = alerts.marker("dept:x", long)
+    found = alerts.parse_marker(line)
+    assert found is not None and found.items == long[: len(found.items)]
+    assert 10 < len(found.items) < 100 and found.digest == alerts.items_digest(long)
+    assert len(line) <= alerts.MAX_MARKER_CHARS + 100
+
+
 def test_no_department_behind_no_alert(root: Root, run: Run) -> None:
     root.project("x", "title: X\nlead: personnel\nnotes: [{date: 2026-11-24, text: x}]\n")
     assert plan_of(root).alerts == ()

@@ -19,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
+from tests import local_server
+
 START = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 
 
@@ -66,41 +68,16 @@ class GitHubStub:
     # --- the server ----------------------------------------------------------------------
 
     def start(self) -> GitHubStub:
-        stub = self
-
-        class Handler(BaseHTTPRequestHandler):
-            disable_nagle_algorithm = True  # headers and body in two writes: no 40 ms wait
-
-            def do_GET(self) -> None:
-                stub._handle(self, "GET")
-
-            def do_POST(self) -> None:
-                stub._handle(self, "POST")
-
-            def do_PATCH(self) -> None:
-                stub._handle(self, "PATCH")
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
+        self.server = local_server.start(self._handle, ("GET", "POST", "PATCH"))
         return self
 
     def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
+        local_server.stop(self.server)
+        self.server = None
 
     @property
     def url(self) -> str:
-        assert self.server is not None
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}{self.prefix}"
+        return local_server.origin(self.server) + self.prefix
 
     # --- arranging and inspecting --------------------------------------------------------
 

@@ -38,7 +38,7 @@ from typing import Any
 from generator.diagnostics import Diagnostic
 from generator.loader import Path as ValuePath
 from generator.loader import Positions, load_bytes
-from generator.report import _item, _stale_words, overdue, stale, word
+from generator.report import item_fields, overdue, stale, stale_words, word
 from generator.status import PortfolioStatus
 
 CHECK_PREFIX = "progress-site/"
@@ -146,7 +146,7 @@ def issues(
     ]
     if state is not None:
         for project, milestone in overdue(state):
-            text = word("overdue_item", lang, **_item(project, milestone, state))
+            text = word("overdue_item", lang, **item_fields(project, milestone, state))
             where = f"milestones[{milestone.index}]"
             entries.append(
                 (
@@ -160,7 +160,7 @@ def issues(
             )
         if with_stale:
             for project in stale(state):
-                text = _stale_words(project, state, lang)
+                text = stale_words(project, state, lang)
                 entries.append((project.project.file, CHECK_PREFIX + "stale", "", "minor", text, 1))
     seen: dict[tuple[str, str, str], int] = {}
     report: list[dict[str, Any]] = []

@@ -286,7 +286,9 @@ def _summary_pace(state: PortfolioStatus, lang: str) -> str:
 # --- stale projects ---------------------------------------------------------------------
 
 
-def _stale_words(project: ProjectStatus, state: PortfolioStatus, lang: str) -> str:
+def stale_words(project: ProjectStatus, state: PortfolioStatus, lang: str) -> str:
+    """A stale project's line (its title, lead department and last report), the same in
+    every report of the check."""
     names = {d.id: d.name for d in state.site.departments}
     data = project.project.data
     lead = names.get(data.lead, data.lead)
@@ -307,7 +309,7 @@ def _text_stale(state: PortfolioStatus, lang: str) -> None:
     print()
     print(word("stale_head", lang, days=state.site.stale_after_days, n=len(found)))
     for project in found:
-        print(f"  {project.project.file}: {_stale_words(project, state, lang)}")
+        print(f"  {project.project.file}: {stale_words(project, state, lang)}")
 
 
 def _stale_json(state: PortfolioStatus | None) -> list[dict[str, Any]]:
@@ -328,7 +330,7 @@ def _stale_json(state: PortfolioStatus | None) -> list[dict[str, Any]]:
 def _github_stale(state: PortfolioStatus, lang: str) -> list[str]:
     return [
         f"::warning file={_escape_property(p.project.file)}::"
-        + _escape_data(_stale_words(p, state, lang))
+        + _escape_data(stale_words(p, state, lang))
         for p in stale(state)
     ]
 
@@ -369,7 +371,7 @@ def _text(diagnostics: list[Diagnostic], state: PortfolioStatus | None, lang: st
     for project, milestone in late:
         print(
             f"  {project.project.file}:{milestone.line}: "
-            + word("overdue_item", lang, **_item(project, milestone, state))
+            + word("overdue_item", lang, **item_fields(project, milestone, state))
         )
     soon = due_soon(state)
     print()
@@ -377,13 +379,15 @@ def _text(diagnostics: list[Diagnostic], state: PortfolioStatus | None, lang: st
     for project, milestone in soon:
         print(
             f"  {project.project.file}:{milestone.line}: "
-            + word("due_soon_item", lang, **_item(project, milestone, state))
+            + word("due_soon_item", lang, **item_fields(project, milestone, state))
         )
 
 
-def _item(
+def item_fields(
     project: ProjectStatus, milestone: MilestoneStatus, state: PortfolioStatus
 ) -> dict[str, object]:
+    """The words of a milestone's line (``overdue_item``, ``due_soon_item``): every report
+    of the check (text, GitHub, GitLab Code Quality) says the same."""
     names = {d.id: d.name for d in state.site.departments}
     return {
         "project": project.project.data.title,
@@ -450,7 +454,7 @@ def _github_lines(
     ]
     if state is not None:
         for project, milestone in overdue(state):
-            text = word("overdue_item", lang, **_item(project, milestone, state))
+            text = word("overdue_item", lang, **item_fields(project, milestone, state))
             lines.append(
                 f"::warning file={_escape_property(project.project.file)},"
                 f"line={milestone.line}::{_escape_data(text)}"
@@ -483,7 +487,7 @@ def _summary_markdown(
             parts.append("| " + " | ".join(word(h, lang) for h in heads) + " |")
             parts.append("| --- | --- | --- | ---: | --- |")
             for project, milestone in late:
-                item = _item(project, milestone, state)
+                item = item_fields(project, milestone, state)
                 parts.append(
                     f"| {_cell(item['project'])} | {_cell(item['title'])} | {item['due']} "
                     f"| {item['days']} | {_cell(item['lead'])} |"

@@ -237,22 +237,12 @@ def build_pages(
     """The portfolio's, the projects' and the departments' pages; with a ``repository``,
     the project and department pages link to the report form and to the projects' files."""
     site = portfolio.site
-
-    def at(path: str, section: str, preview: meta.Meta | None = None) -> Common:
-        return common(portfolio, path, section, preview)
-
     links = {
         s.project.id: project_links(repository, s.project.id, s.project.data.title, site.language)
         for s in portfolio.projects
     }
     pages = [Page("index.html", "index.html", _index(portfolio))]
-    for status in portfolio.projects:
-        path = f"projects/{status.project.id}/index.html"
-        preview = meta.project(site, path, status)
-        make = functools.partial(
-            _project, portfolio, status, links[status.project.id], at(path, "projects", preview)
-        )
-        pages.append(Page(path, "project.html", make=make))
+    pages += [project_page(portfolio, s, links[s.project.id]) for s in portfolio.projects]
     behind = falling_behind(portfolio)
     known = {project_id: found for project_id, found in links.items() if found is not None}
     department_pages = [
@@ -270,6 +260,23 @@ def build_pages(
         Page(f"departments/{p['id']}/index.html", "department.html", p) for p in department_pages
     ]
     return pages
+
+
+def project_page(
+    portfolio: PortfolioStatus, status: ProjectStatus, links: ProjectLinks | None
+) -> Page:
+    """One project's page: it reads the site, today and the project's own status, no other
+    project's, which is what lets the preview show an edit from that one file."""
+    path = project_path(status.project.id)
+    preview = meta.project(portfolio.site, path, status)
+    at = common(portfolio, path, "projects", preview)
+    make = functools.partial(_project, portfolio, status, links, at)
+    return Page(path, "project.html", make=make)
+
+
+def project_path(project_id: str) -> str:
+    """Where a project's page goes, relative to the site's root."""
+    return f"projects/{project_id}/index.html"
 
 
 def project_markdown(data: ProjectFile) -> Iterator[str]:

@@ -147,6 +147,36 @@ def _build(
     return BuildResult(len(state.projects), today, language, count, portfolio.warnings)
 
 
+def project_page(
+    root: Path,
+    project_id: str,
+    today: dt.date,
+    renderer: Callable[[str], render.PageRenderer],
+    repository: forge.Repository | None = None,
+) -> tuple[str, bytes]:
+    """One project's page from ``site.yaml`` and that project's file alone, as the full
+    build renders it (no other project's data is on it): the preview shows an edit with
+    this at once, while the full build follows. ``renderer``: the theme's, for a language.
+    Raises :class:`BuildError` with the
+    problems the full build would report for those two files, and
+    :class:`generator.render.ThemeError` as a build does."""
+    site_doc = _read(root, root / SITE_FILE)
+    site, problems = validate_site(site_doc)
+    if site is None or errors_only(problems):
+        raise BuildError(problems, site.language if site else _language_hint(site_doc))
+    path = root / PROJECTS_DIR / f"{project_id}.yaml"
+    [loaded] = _load_batch(root, site, today, None, None, [(project_id, path)]).values()
+    if loaded.parsed is None or errors_only(loaded.diagnostics):
+        raise BuildError(sorted(problems + loaded.diagnostics), site.language)
+    project = loaded.parsed.project
+    slips = history.slips(root, [project], site.timezone, today)
+    state = status.portfolio_status(site, [project], today, slips)
+    [alone] = state.projects
+    links = context.project_links(repository, project.id, project.data.title, site.language)
+    [page] = renderer(site.language).render(context.project_page(state, alone, links))
+    return page
+
+
 def _markdown(data: ProjectFile) -> dict[str, str]:
     """The project's Markdown as HTML: converted while it is loaded, in the worker that
     loads it, and kept with it in the memo."""

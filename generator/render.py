@@ -369,7 +369,7 @@ class PageRenderer:
         for name in sorted(names):
             self._template(name, name)
 
-    def render(self, page: Page) -> list[Output]:
+    def render(self, page: Page) -> list[tuple[str, bytes]]:
         """The page, whole."""
         return [(page.path, b"".join(self._chunks(page)))]
 

@@ -41,8 +41,10 @@ error page says it is missing; restart after creating it).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
+import hashlib
 import html
 import http.server
 import multiprocessing
@@ -51,6 +53,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import traceback
 import urllib.parse
 from collections.abc import Callable, Mapping
@@ -58,8 +61,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator import forge, pipeline, render, report, schema, write
+from generator import context, forge, pipeline, render, report, schema, write
 from generator import workers as worker_pool
+from generator.validate import project_id_problem
 
 if TYPE_CHECKING:
     import watchfiles
@@ -72,6 +76,11 @@ RELOAD_PATH = "/__reload"
 RELOAD_MARKER = "data-progress-site-live-reload"
 """An attribute on the injected script tag; tests look for it."""
 POLL_MS = 1000
+"""How long a page waits before asking again when the preview did not answer."""
+WAIT_SECONDS = 25.0
+"""How long :data:`RELOAD_PATH` holds a page's question open before answering "no news"."""
+AT_ONCE_MAX = 5
+"""At most this many project files saved together are shown at once, before the build."""
 READY_TIMEOUT_SECONDS = 30.0
 _WATCH_TIMEOUT_MS = 200
 _HTML_SUFFIXES = (".html", ".htm")
@@ -100,6 +109,10 @@ _WORDS: dict[str, tuple[str, str]] = {
         "internal error while building: {error}",
         "构建时发生内部错误：{error}",
     ),
+    "at_once": (
+        "updated {pages} at once; rebuilding the rest",
+        "已先更新 {pages}；其余页面正在重建",
+    ),
     "stopped": ("stopped", "已停止"),
 }
 
@@ -114,34 +127,54 @@ class Snapshot:
     """The outcome of the latest build: ``problems`` is ``None`` when the site is good."""
 
     generation: int
+    """Moves with every outcome: a full build's, or an edit shown at once."""
     language: str
     problems: tuple[str, ...] | None = None
     headline: str = ""
+    builds: int = 0
+    """How many full builds have ended (in success or failure)."""
+    files: frozenset[str] = frozenset()
+    """The files the ``problems`` are in."""
 
 
 # --- what the browser gets ---------------------------------------------------------------
 
 
-def reload_script(generation: int) -> str:
-    """The live-reload snippet: polls :data:`RELOAD_PATH`, reloads when the counter moves."""
+def reload_script(token: str) -> str:
+    """The live-reload snippet. It asks :data:`RELOAD_PATH` whether its own page has
+    changed, with the page's ``token`` (:func:`page_token`); the preview holds the question
+    until the answer differs (or :data:`WAIT_SECONDS` pass), so the page reloads the
+    moment its content changes and never for a build that left it as it was."""
     return (
         f"<script {RELOAD_MARKER}>"
         "(function(){"
-        f'var seen="{generation}";'
-        "function again(){setTimeout(poll," + str(POLL_MS) + ");}"
+        f'var seen="{token}";'
         "function poll(){"
-        f'fetch("{RELOAD_PATH}",{{cache:"no-store"}})'
-        ".then(function(r){return r.ok?r.text():seen;})"
-        ".then(function(now){if(now.trim()!==seen){location.reload();}else{again();}})"
-        ".catch(again);}"
-        "again();})();"
+        f'fetch("{RELOAD_PATH}?page="+encodeURIComponent(location.pathname)+"&seen="+seen,'
+        '{cache:"no-store"})'
+        ".then(function(r){if(!r.ok){throw r;}return r.text();})"
+        ".then(function(now){if(now.trim()!==seen){location.reload();}else{poll();}})"
+        ".catch(function(){setTimeout(poll," + str(POLL_MS) + ");});}"
+        "poll();})();"
         "</script>\n"
     )
 
 
-def inject(page: bytes, generation: int) -> bytes:
+def page_token(content: bytes) -> str:
+    """What a page's reload script remembers of it: a digest of the page as built."""
+    return hashlib.blake2b(content, digest_size=8).hexdigest()
+
+
+def error_token(snapshot: Snapshot) -> str:
+    """The token of every page while the latest outcome is a failure: it changes when the
+    problems do, not with every build that finds the same ones."""
+    text = "\n".join(snapshot.problems or ()).encode("utf-8")
+    return "e" + hashlib.blake2b(text, digest_size=8).hexdigest()
+
+
+def inject(page: bytes, token: str) -> bytes:
     """``page`` with the reload script just before its last ``</body>`` (or at the end)."""
-    script = reload_script(generation).encode("utf-8")
+    script = reload_script(token).encode("utf-8")
     at = page.lower().rfind(b"</body>")
     if at < 0:
         return page + script
@@ -179,7 +212,7 @@ code {{ white-space: pre-wrap; word-break: break-word; }}
 </ul>
 <p>{html.escape(word("hint", lang))}</p>
 </main>
-{reload_script(snapshot.generation)}</body>
+{reload_script(error_token(snapshot))}</body>
 </html>
 """
     return text.encode("utf-8")
@@ -226,7 +259,17 @@ class Preview:
         self._lang = lang
         self._log = log or (lambda line: print(line, file=sys.stderr, flush=True))
         self._lock = threading.Lock()
+        self._moved = threading.Condition(self._lock)
+        """Notified whenever the snapshot or the pages shown at once change."""
         self._snapshot = Snapshot(0, lang or pipeline.site_language(self.root))
+        self._changes = 0
+        """How many batches of changes the watchers have reported."""
+        self._at_once: dict[str, tuple[int, bytes]] = {}
+        """Site path → (the batch of changes it shows, the page): an edited project's page,
+        shown from its file alone until a full build that started after that batch ends."""
+        self._last_at_once = 0
+        """The batch of changes last shown at once (a page, or the file's problems)."""
+        self._renderers: dict[str, render.PageRenderer] = {}
         self._stop = threading.Event()
         self._pending = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -277,6 +320,8 @@ class Preview:
         """Stop serving, watching and building; safe to call more than once."""
         self._stop.set()
         self._pending.set()
+        with self._moved:
+            self._moved.notify_all()  # the pages waiting for news are answered
         if self._server is not None:
             if self._serving:
                 self._server.shutdown()
@@ -291,16 +336,36 @@ class Preview:
         with self._lock:
             return self._snapshot
 
+    def shown_at_once(self, path: str) -> bytes | None:
+        """The page at ``path`` (relative to the site) if an edit shows it ahead of the
+        build, else None."""
+        with self._lock:
+            found = self._at_once.get(path)
+        return found[1] if found is not None else None
+
+    def wait_past(self, generation: int, timeout: float) -> bool:
+        """Wait until the outcome moves past ``generation`` or ``timeout`` seconds pass;
+        False when the preview is closing."""
+        with self._moved:
+            self._moved.wait_for(
+                lambda: self._snapshot.generation != generation or self._stop.is_set(), timeout
+            )
+        return not self._stop.is_set()
+
     def rebuild(self) -> Snapshot:
         """Build once and publish the outcome; the counter moves on success and failure."""
+        with self._lock:
+            started = self._changes
         today = self._today or pipeline.today_in_site_zone(self.root)
         problems: tuple[str, ...] | None = None
+        files: frozenset[str] = frozenset()
         headline = ""
         try:
             result = self._build(today)
         except pipeline.BuildError as exc:
             lang = self._lang or exc.language
             problems = tuple(d.format(lang) for d in exc.diagnostics)
+            files = frozenset(d.file for d in exc.diagnostics)
             headline = report.failed_line(len(exc.diagnostics), lang)
         except render.ThemeError as exc:
             lang = self._language()
@@ -320,14 +385,81 @@ class Preview:
             for warning in result.warnings:
                 self._log(warning.format(lang))
             headline = word("rebuilt", lang, files=result.files)
-        with self._lock:
-            self._snapshot = Snapshot(self._snapshot.generation + 1, lang, problems, headline)
+        with self._moved:
+            # The pages shown at once since this build started stay until the next one.
+            self._at_once = {p: shown for p, shown in self._at_once.items() if shown[0] > started}
+            current = self._snapshot
+            outdated = self._last_at_once > started  # an edit is shown that it did not read
+            if outdated:
+                self._snapshot = dataclasses.replace(current, builds=current.builds + 1)
+            else:
+                self._snapshot = Snapshot(
+                    current.generation + 1, lang, problems, headline, current.builds + 1, files
+                )
             snapshot = self._snapshot
-        if not self._stop.is_set():
+            self._moved.notify_all()
+        if not self._stop.is_set() and not outdated:
             self._log(snapshot.headline)
             for line in snapshot.problems or ():
                 self._log(line)
         return snapshot
+
+    def show_at_once(self, project_ids: list[str], batch: int) -> None:
+        """Show an edit of these project files before the full build: their pages, rendered
+        here from ``site.yaml`` and each file alone (a few milliseconds each), or the
+        problems in them. Anything else that goes wrong is left to the full build, which
+        follows in any case."""
+        today = self._today or pipeline.today_in_site_zone(self.root)
+        shown: dict[str, bytes] = {}
+        problems: tuple[str, ...] | None = None
+        try:
+            repository = self._repository()
+            for project_id in project_ids:
+                path, page = pipeline.project_page(
+                    self.root, project_id, today, self._renderer, repository
+                )
+                shown[path] = page
+        except pipeline.BuildError as exc:
+            lang = self._lang or exc.language
+            problems = tuple(d.format(lang) for d in exc.diagnostics)
+            files = frozenset(d.file for d in exc.diagnostics)
+            headline = report.failed_line(len(exc.diagnostics), lang)
+        except Exception:  # the theme, the disk, a bug: the full build reports it
+            return
+        else:
+            lang = self._language()
+            files = frozenset()
+            pages = "、".join(context.project_path(i) for i in project_ids)
+            headline = word("at_once", lang, pages=pages)
+        edited = frozenset(f"{pipeline.PROJECTS_DIR}/{i}.yaml" for i in project_ids)
+        with self._moved:
+            current = self._snapshot
+            if current.problems is not None and not (current.files and current.files <= edited):
+                return  # other problems stand until a full build says otherwise
+            self._last_at_once = batch
+            self._at_once.update((path, (batch, page)) for path, page in shown.items())
+            self._snapshot = Snapshot(
+                current.generation + 1, lang, problems, headline, current.builds, files
+            )
+            self._moved.notify_all()
+        if not self._stop.is_set():
+            self._log(headline)
+            for line in problems or ():
+                self._log(line)
+
+    def _warm_up(self) -> None:
+        """Compile the project page's templates before the first edit needs them."""
+        try:
+            self._renderer(pipeline.site_language(self.root)).compile({"project.html"})
+        except Exception:  # a broken theme: the builds report it
+            self._renderers = {}
+
+    def _renderer(self, language: str) -> render.PageRenderer:
+        """The theme compiled once for the pages shown at once (again after it changes)."""
+        renderers = self._renderers
+        if language not in renderers:
+            renderers[language] = render.PageRenderer(self.theme, language)
+        return renderers[language]
 
     def _build(self, today: dt.date) -> pipeline.BuildResult:
         repository = self._repository()
@@ -403,7 +535,7 @@ class Preview:
             ):
                 ready.set()  # the first value proves the native watcher is registered
                 if changes:
-                    self._pending.set()
+                    self._changed(changes)
         except Exception as exc:
             failed.append(exc)
             if not ready.is_set():
@@ -412,7 +544,43 @@ class Preview:
             if not self._stop.is_set():
                 self._log(f"the file watcher stopped: {exc}")
 
+    def _changed(self, changes: set[tuple[watchfiles.Change, str]]) -> None:
+        """One batch of changes: an edit of a few project files is shown at once, then
+        (in every case) the full build is due."""
+        with self._lock:
+            self._changes += 1
+            batch = self._changes
+        if any(Path(path).is_relative_to(self.theme) for _, path in changes):
+            self._renderers = {}  # compiled from the theme as it was
+        edited = self._edited_projects(changes)
+        if edited:
+            self.show_at_once(edited, batch)
+        self._pending.set()
+
+    def _edited_projects(self, changes: set[tuple[watchfiles.Change, str]]) -> list[str]:
+        """The ids of the project files written in this batch, when that is all it holds
+        that the site is built from (not the theme, not site.yaml, no file removed), and
+        they are at most :data:`AT_ONCE_MAX`; else none."""
+        folder = self.root / pipeline.PROJECTS_DIR
+        found: set[str] = set()
+        for _, path in changes:
+            file = Path(path)
+            if file.parent != folder:
+                if file.is_relative_to(folder):
+                    continue  # in a sub-folder: not a project file
+                return []
+            name = file.name
+            if not name.endswith(".yaml") or name.startswith("."):
+                continue  # an editor's swap or backup file
+            if project_id_problem(f"{pipeline.PROJECTS_DIR}/{name}", name) is not None:
+                continue  # not a project's name: the full build says so
+            if not file.is_file():
+                return []  # removed (or renamed away): the full build only
+            found.add(name[: -len(".yaml")])
+        return sorted(found) if len(found) <= AT_ONCE_MAX else []
+
     def _build_loop(self) -> None:
+        self._warm_up()
         while True:
             self._pending.wait()
             if self._stop.is_set():
@@ -523,8 +691,13 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         if not self._local_host():
             self.send_error(403, "the preview answers requests for 127.0.0.1 and localhost only")
             return
-        path = urllib.parse.urlsplit(self.path).path
+        split = urllib.parse.urlsplit(self.path)
+        path = split.path
         if path == RELOAD_PATH:
+            asked = urllib.parse.parse_qs(split.query, max_num_fields=4)
+            if "page" in asked:
+                self._answer_when_changed(asked["page"][0], asked.get("seen", [""])[0], body)
+                return
             counter = str(self.preview.snapshot().generation).encode("ascii")
             self._send(200, "text/plain; charset=utf-8", counter, body)
             return
@@ -538,6 +711,10 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         if not self._confined():
             self.send_error(404)
             return
+        shown = self.preview.shown_at_once(_site_path(path))
+        if shown is not None:
+            self._send(200, "text/html; charset=utf-8", inject(shown, page_token(shown)), body)
+            return
         page = self._page_file()
         if page is None:
             if body:
@@ -550,7 +727,39 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         except OSError:  # swapped out mid-request; the next poll reloads
             self.send_error(404)
             return
-        self._send(200, "text/html; charset=utf-8", inject(content, snapshot.generation), body)
+        self._send(200, "text/html; charset=utf-8", inject(content, page_token(content)), body)
+
+    def _answer_when_changed(self, page: str, seen: str, body: bool) -> None:
+        """The token of the page at the URL path ``page`` as soon as it is not ``seen``
+        (or :data:`WAIT_SECONDS` later, or when the preview closes)."""
+        page, seen = page[:2048], seen[:64]  # from the browser: bounded
+        deadline = time.monotonic() + WAIT_SECONDS
+        while True:
+            generation = self.preview.snapshot().generation
+            now = self._token(page)
+            left = deadline - time.monotonic()
+            if now != seen or left <= 0 or not self.preview.wait_past(generation, left):
+                break
+        self._send(200, "text/plain; charset=utf-8", now.encode("ascii"), body)
+
+    def _token(self, url_path: str) -> str:
+        """What :func:`page_token` gives for the page the browser would get at ``url_path``
+        now ('-' when there is none)."""
+        snapshot = self.preview.snapshot()
+        if snapshot.problems is not None:
+            return error_token(snapshot)
+        shown = self.preview.shown_at_once(_site_path(url_path))
+        if shown is not None:
+            return page_token(shown)
+        local = Path(self.translate_path(url_path))
+        if local.is_dir():
+            local = local / "index.html"
+        try:
+            if local.resolve().is_relative_to(self.preview.site_dir.resolve()):
+                return page_token(local.read_bytes())
+        except OSError:
+            pass
+        return "-"
 
     def _local_host(self) -> bool:
         """Refuse other host names, so a web page cannot read the preview by DNS rebinding."""
@@ -583,6 +792,13 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         self.end_headers()
         if body:
             self.wfile.write(content)
+
+
+def _site_path(url_path: str) -> str:
+    """The site-relative path of the file a URL path names ('/projects/a/' →
+    'projects/a/index.html')."""
+    path = urllib.parse.unquote(url_path).lstrip("/")
+    return path + "index.html" if not path or path.endswith("/") else path
 
 
 def serving_line(preview: Preview, lang: str) -> str:

@@ -253,8 +253,11 @@ def test_a_broken_file_shows_the_errors_and_the_fixed_file_brings_the_site_back(
 
     root.project("p", PROJECT.replace("Alpha project", "Fixed project"))
 
-    status, body = wait_for(server.url, lambda status, body: status == 200)
-    assert "Fixed project" in body
+    # The fixed file's own page comes back first, from that file alone; the whole site,
+    # rebuilt, follows (its home page then lists the fixed project).
+    page = server.url + "projects/p/index.html"
+    wait_for(page, lambda status, body: status == 200 and "Fixed project" in body)
+    wait_for(server.url, lambda status, body: status == 200 and "Fixed project" in body)
     server.counter_above(broken_at)
 
 
@@ -367,7 +370,7 @@ def test_the_error_page_escapes_every_message() -> None:
         "projects/p.yaml:2:8: unknown department &#x27;&lt;script&gt;alert(1)&lt;/script&gt;&#x27;"
         in page
     )
-    assert 'var seen="7"' in page
+    assert f'var seen="{serve.error_token(snapshot)}"' in page
     chinese = serve.error_page(serve.Snapshot(1, "zh-CN", (), "构建失败")).decode("utf-8")
     assert '<html lang="zh-CN">' in chinese and "站点无法构建" in chinese
 
@@ -401,9 +404,9 @@ def test_a_foreign_folder_in_the_preview_place_is_never_replaced(root: Root, run
 
 
 def next_build(preview: serve.Preview, after: serve.Snapshot) -> serve.Snapshot:
-    """The outcome of the build the watchers start after ``after``."""
+    """The outcome of the full build the watchers start after ``after``."""
     deadline = time.monotonic() + START_SECONDS
-    while (now := preview.snapshot()).generation == after.generation:
+    while (now := preview.snapshot()).builds == after.builds:
         assert time.monotonic() < deadline, "no rebuild"
         time.sleep(0.05)
     return now
@@ -519,3 +522,149 @@ def processes_in_group(group: int) -> list[int]:
             found.append(int(entry.name))
     return found
 
+
+# --- an edit shown at once, before the full build ------------------------------------------
+
+
+class HeldBuilds:
+    """Every full build after the first waits for :meth:`release`, so a test can look at
+    what the preview shows while one is running."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.gate = threading.Event()
+        self.started = threading.Event()
+        self.first = True
+        real = serve.Preview._build
+
+        def held(preview: serve.Preview, today: Any) -> pipeline.BuildResult:
+            if self.first:
+                self.first = False
+            else:
+                self.started.set()
+                assert self.gate.wait(START_SECONDS), "the test never released the build"
+            return real(preview, today)
+
+        monkeypatch.setattr(serve.Preview, "_build", held)
+
+    def release(self) -> None:
+        self.gate.set()
+
+
+@pytest.fixture
+def held(monkeypatch: pytest.MonkeyPatch) -> HeldBuilds:
+    return HeldBuilds(monkeypatch)
+
+
+@pytest.fixture
+def preview(root: Root, held: HeldBuilds) -> Iterator[serve.Preview]:
+    root.project("p", PROJECT)
+    root.project("q", PROJECT.replace("Alpha project", "Other project"))
+    running = serve.Preview(root.path, port=0, today=TODAY, log=lambda line: None)
+    running.start()
+    thread = threading.Thread(target=running.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield running
+    finally:
+        held.release()
+        running.close()
+        thread.join(timeout=10)
+
+
+def reload_answer(url: str, page: str, seen: str) -> str:
+    status, token = fetch(f"{url}__reload?page={urllib.parse.quote(page)}&seen={seen}")
+    assert status == 200
+    return token
+
+
+def test_an_edited_project_shows_on_its_page_before_the_full_build_ends(
+    preview: serve.Preview, root: Root, held: HeldBuilds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = preview.url + "projects/p/index.html"
+    _, before = fetch(page)
+    builds = preview.snapshot().builds
+    root.project("p", PROJECT.replace("Alpha project", "Edited at once"))
+
+    _, body = wait_for(page, lambda status, body: "Edited at once" in body)
+    assert held.started.wait(WAIT_SECONDS)
+    assert preview.snapshot().builds == builds, "shown before the full build ended"
+    assert "Alpha project" in fetch(preview.url)[1], "the home page waits for the build"
+    assert "Other project" in fetch(preview.url + "projects/q/index.html")[1]
+    shown = preview.shown_at_once("projects/p/index.html")
+    assert shown is not None and _SCRIPT.sub("", body).encode("utf-8") == shown
+    token = serve.page_token(shown)
+    assert f'var seen="{token}"' in body
+    assert serve.page_token(_SCRIPT.sub("", before).encode("utf-8")) != token
+
+    held.release()
+    wait_for(preview.url, lambda status, body: "Edited at once" in body)
+    assert preview.snapshot().builds == builds + 1
+    assert preview.shown_at_once("projects/p/index.html") is None, "the build's page now"
+    built = (preview.site_dir / "projects" / "p" / "index.html").read_bytes()
+    assert built == shown, "the page shown at once is the page the build writes"
+    # So a page open in a browser is not reloaded a second time: its token stands.
+    monkeypatch.setattr(serve, "WAIT_SECONDS", 0.3)
+    assert reload_answer(preview.url, "/projects/p/", token) == token
+
+
+def test_a_broken_edit_shows_the_error_page_before_the_full_build_ends(
+    preview: serve.Preview, root: Root, held: HeldBuilds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root.project("p", BROKEN)
+    _, body = wait_for(preview.url + "projects/p/", lambda status, body: status == 500)
+    assert "projects/p.yaml:5:10: " in body
+    assert held.started.wait(WAIT_SECONDS)
+    broken = preview.snapshot()
+    assert broken.builds == 1 and broken.files == {"projects/p.yaml"}
+    assert f'var seen="{serve.error_token(broken)}"' in body
+    monkeypatch.setattr(serve, "WAIT_SECONDS", 0.3)
+    token = serve.error_token(broken)
+    assert reload_answer(preview.url, "/", token) == token  # every page shows the errors
+
+    held.release()  # the full build finds the same problem: nothing to reload
+    deadline = time.monotonic() + WAIT_SECONDS
+    while preview.snapshot().builds == broken.builds:
+        assert time.monotonic() < deadline, "the full build never ended"
+        time.sleep(0.05)
+    assert preview.snapshot().problems == broken.problems
+    assert reload_answer(preview.url, "/", token) == token
+
+    root.project("p", PROJECT.replace("Alpha project", "Mended"))  # shown at once again
+    wait_for(preview.url + "projects/p/", lambda status, body: "Mended" in body)
+
+
+def test_a_question_held_open_is_answered_when_its_page_changes(
+    preview: serve.Preview, root: Root, held: HeldBuilds
+) -> None:
+    _, body = fetch(preview.url + "projects/p/")
+    found = re.search(r'var seen="([0-9a-f]+)"', body)
+    assert found is not None
+    answers: list[str] = []
+    asking = threading.Thread(
+        target=lambda: answers.append(reload_answer(preview.url, "/projects/p/", found.group(1)))
+    )
+    asking.start()
+    time.sleep(0.3)
+    assert not answers, "no news: the question is held"
+    root.project("p", PROJECT.replace("Alpha project", "News"))
+    asking.join(WAIT_SECONDS)
+    assert answers and answers[0] != found.group(1)
+    assert answers[0] == serve.page_token(preview.shown_at_once("projects/p/index.html") or b"")
+
+
+def test_only_project_files_saved_alone_are_shown_at_once(root: Root, tmp_path: Path) -> None:
+    root.project("p", PROJECT)
+    root.project("q", PROJECT)
+    preview = serve.Preview(root.path, port=0, today=TODAY, theme=tmp_path / "theme")
+    projects = root.path / "projects"
+    edit = (1, str(projects / "p.yaml"))  # watchfiles.Change.added / modified / deleted
+    assert preview._edited_projects({edit, (2, str(projects / "q.yaml"))}) == ["p", "q"]
+    swap = (1, str(projects / ".p.yaml.swp"))
+    assert preview._edited_projects({edit, swap, (1, str(projects / "4913"))}) == ["p"]
+    assert preview._edited_projects({edit, (2, str(tmp_path / "theme" / "x.html"))}) == []
+    assert preview._edited_projects({edit, (2, str(root.path / "site.yaml"))}) == []
+    assert preview._edited_projects({edit, (3, str(projects / "gone.yaml"))}) == []
+    many = {(2, str(projects / f"p{n}.yaml")) for n in range(serve.AT_ONCE_MAX + 1)}
+    for _, path in many:
+        Path(path).write_text(PROJECT, encoding="utf-8")
+    assert preview._edited_projects(many) == []

@@ -17,7 +17,13 @@ line). Then, for each run, with the preview's processes quiet before every step:
    processes use no more CPU (:meth:`PreviewProcess.wait_quiet`, to 0.1 s): the rebuild done;
 2. the same file broken (a line indented with a tab, :func:`synth.broken`): **error**,
    until the project's page is the preview's error page (HTTP 500);
-3. the valid file written back: **fixed**, until the page holds the text again.
+3. the valid file written back: **fixed**, until the page holds the text again. The file
+   is then as it was at the last good build, so the preview's build finds nothing to redo:
+   this is the cost of a mistake undone, not of a new edit.
+
+Polling costs the machine under test about a seventh of one core (measured at 250
+projects: the preview serving a 120 KB page and its counter 44 times a second, 9 % of a
+core, the benchmark 5 %).
 
 Finally the preview is stopped with SIGTERM, as a service manager stops it: it must exit 0
 and leave no process of its session (the build child, the fork server, Pagefind) behind;
@@ -89,7 +95,8 @@ class PreviewRun:
     error_s: float
     """From writing an invalid file until the project's page is the error page."""
     fixed_s: float
-    """From writing the valid file back until the page holds the text again."""
+    """From writing the valid file back (as it was at the last good build) until the page
+    holds the text again."""
 
 
 @dataclass

@@ -78,9 +78,11 @@ clean:
 fuzz: $(VENV)/.installed-test
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100000} $(PY) -m pytest tests/test_properties.py -q -p no:cacheprovider -k "not readme"
 
-# The performance benchmark (issue 7): synthetic portfolios of 100 to 3,000 projects built
-# cold, warm and after one change, with peak memory and, when `hugo` is installed, the ratio
-# to Hugo. Options: make bench BENCH_ARGS="--sizes 100,250 --runs 3". See README, Performance.
+# The performance benchmark (issues 7 and 18): synthetic portfolios of 100 to 3,000 projects
+# built cold, with nothing changed and after one change, the live preview's latency, memory,
+# the largest week page and, when `hugo` is installed, the ratios to Hugo and to Hugo +
+# Pagefind. Options: make bench BENCH_ARGS="--sizes 100,250 --runs 3". See docs/performance.md.
+# Not part of `make test` (tests/test_bench.py checks its pieces, timing nothing).
 .PHONY: bench
 bench: $(VENV)/.installed
 	$(PY) -m tests.bench.bench $(BENCH_ARGS)

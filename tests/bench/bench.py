@@ -1,7 +1,7 @@
-"""The performance benchmark of issue 7: ``make bench``.
+"""The performance benchmark of issues 7 and 18: ``make bench``.
 
     python -m tests.bench.bench [--sizes 100,250,1000,3000] [--runs 3 | --runs 3,3,1,1]
-        [--no-hugo] [--work DIR] [--keep] [--json .cache/bench/results.json]
+        [--no-hugo] [--no-preview] [--work DIR] [--keep] [--json .cache/bench/results.json]
 
 For each size N, a synthetic portfolio (:mod:`tests.bench.synth`, seeded) is written once
 into a scratch folder outside the repository, then every build runs as its own process
@@ -9,34 +9,50 @@ into a scratch folder outside the repository, then every build runs as its own p
 imports and template compilation like a real build:
 
 * **cold**: a fresh output folder and no ``.cache/`` under the portfolio's root;
-* **warm**: the same output folder built again, nothing changed;
+* **no change** (warm): the same output folder built again, nothing changed;
 * **one change**: the text of one note of one project file edited, then rebuilt into
   the same output folder;
 * afterwards, a cold build of the edited portfolio into a fresh folder, which must be
   byte-identical (every path, every byte, every mode) to the one-change rebuild; with
-  several runs, every cold build must also be identical to the first.
-
-Each figure is the median of ``--runs`` runs of wall time. Memory is sampled every 0.1 s
-over the build's whole process tree (the generator, its worker processes, Pagefind):
-**peak** is the largest resident high-water mark (``VmHWM``) of any single process,
-**tree peak** the largest sum of proportional set sizes (``Pss``: a page that forked
-workers share with the generator counts once, split among them). The high-water mark
-misses only a peak reached in a build's last 0.1 s. (``wait4``'s figure is not used: the
-kernel carries the spawning benchmark's own size into it.)
+  several runs, every cold build must also be identical to the first;
+* **week page**: the size in bytes of the largest weekly digest (``weeks/*/index.html``)
+  of the cold build;
+* **preview** (:mod:`tests.bench.preview`): ``python -m generator serve`` on the portfolio;
+  for each run, one note of that project file edited, and the seconds from the write until
+  the served project page shows it (**page**), until the week page that gathers it from
+  every project does (**site**: the full rebuild), then from writing invalid YAML until the
+  error page shows; stopped with SIGTERM, leaving no process behind.
 
 When ``hugo`` is on PATH, the minimal equivalent Hugo site (:mod:`tests.bench.hugo_site`)
-is built cold the same way (``hugo --quiet --minify=false``, fresh output and cache
-folders, at least 3 runs) and the table gives ours / Hugo. Without Hugo the comparison
-is skipped with a note.
+is built cold in the same loop, alternating with ours (ours, Hugo, Hugo + Pagefind, ours,
+…; at least 3 runs of Hugo) so that drift of the machine's speed touches all three alike:
+**Hugo** is ``hugo --quiet --minify=false`` with fresh output and cache folders; **Hugo +
+Pagefind** is the same build followed by the project's own Pagefind binary (the extended
+one, :func:`generator.search.executable`) over Hugo's output, with the options our build
+gives it (:func:`pagefind_command`: ``--force-language zh-cn``, ``--keep-index-url``,
+``--silent``, an empty working folder, no ``PAGEFIND_*`` variables); Hugo's project pages
+mark their content ``data-pagefind-body`` as ours do, so the same pages are indexed
+(projects, not the index page). Pagefind runs once over all of them, as a Hugo site would
+run it. Without Hugo the comparison is skipped with a note.
 
-The generator and theme are copied into the scratch folder first and every build runs
-from that copy, so all figures of one run come from one state of the code even while
-``generator/`` or ``theme/`` are being edited; the run reports the commit, whether the
-copy had uncommitted changes, and a hash of the copy.
+Each figure is the median of ``--runs`` runs. Memory (:mod:`tests.bench.measure`) is
+sampled every 0.1 s over a measured command's whole process tree (the generator, its
+worker processes, Pagefind; Hugo, then Pagefind): **peak** is the largest resident
+high-water mark (``VmHWM``) of any single process, **tree peak** the largest sum of
+proportional set sizes (``Pss``: a page that forked workers share with the generator
+counts once). (``wait4``'s figure is not used: the kernel carries the spawning
+benchmark's own size into it.)
 
-The Markdown table goes to stdout; progress to stderr; a JSON copy to
-``.cache/bench/results.json`` (git-ignored). The exit status is 1 when a build fails or
-an output that must be byte-identical is not.
+The generator and theme are copied into the scratch folder first and every build (and
+the preview) runs from that copy, so all figures of one run come from one state of the
+code even while ``generator/`` or ``theme/`` are being edited; the run reports the
+commit, whether the copy had uncommitted changes, and a hash of the copy.
+
+The Markdown table goes to stdout, then the targets of issue 18, each met or not (or not
+measured at this run's sizes); progress to stderr; a JSON copy to
+``.cache/bench/results.json`` (git-ignored). The exit status is 1 when a build fails, an
+output that must be byte-identical is not, or the preview misbehaves (does not show an
+edit, does not stop, leaves a process behind).
 """
 
 from __future__ import annotations
@@ -53,118 +69,32 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-import time
-from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from generator import search
 from tests.bench import hugo_site, synth
+from tests.bench.measure import SAMPLE_SECONDS, BuildFailed, Run, measure
+from tests.bench.preview import PreviewRun, measure_preview
 
 REPO = Path(__file__).resolve().parents[2]
 TODAY = synth.TODAY
 DEFAULT_SIZES = (100, 250, 1000, 3000)
 HUGO_MIN_RUNS = 3
-SAMPLE_SECONDS = 0.1
-MIB = 1024 * 1024
-PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
-# Targets of issue 7.
-TARGET_WARM_S = 1.0
-TARGET_CHANGE_S = 2.0
-TARGET_PEAK_MIB = 500
-TARGET_250_COLD_S = 3.0
+# Targets of issue 18, at the portfolio size each names (and byte-identity at every size).
+TARGET_COLD_VS_HUGO_PAGEFIND = 0.8
+TARGET_PREVIEW_S = 1.0
+TARGET_CHANGE_250_S = 2.0
+TARGET_CHANGE_1000_S = 5.0
+TARGET_NO_CHANGE_S = 0.5
+TARGET_TREE_MIB = 600
+TARGET_WEEK_PAGE_BYTES = 500_000
 
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-# --- one measured process ------------------------------------------------------------------
-
-
-@dataclass
-class Run:
-    seconds: float
-    peak_mib: float
-    """The largest resident high-water mark (VmHWM) of any one process of the build."""
-    tree_peak_mib: float
-    """The largest sampled sum of PSS over the process and all its descendants."""
-
-
-class BuildFailed(RuntimeError):
-    pass
-
-
-def _tree_memory(root_pid: int) -> tuple[int, int]:
-    """Of ``root_pid`` and all its descendants, now: the sum of their proportional set sizes
-    (PSS: a page shared by forked workers counts once in all), and the largest high-water
-    mark of resident memory (VmHWM) any one of them has reached so far; both in bytes."""
-    children: dict[int, list[int]] = defaultdict(list)
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as stat:
-                data = stat.read()
-        except OSError:
-            continue
-        fields = data[data.rindex(b")") + 2 :].split()
-        children[int(fields[1])].append(int(name))
-    total, highest, stack = 0, 0, [root_pid]
-    while stack:
-        pid = stack.pop()
-        total += _kib(f"/proc/{pid}/smaps_rollup", b"Pss:")
-        highest = max(highest, _kib(f"/proc/{pid}/status", b"VmHWM:"))
-        stack += children.get(pid, [])
-    return total * 1024, highest * 1024
-
-
-def _kib(path: str, field: bytes) -> int:
-    try:
-        with open(path, "rb") as handle:
-            for line in handle:
-                if line.startswith(field):
-                    return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
-
-
-def measure(command: list[str], log_file: Path, cwd: Path) -> Run:
-    """Run ``command`` as a fresh process; its wall time and peak memory."""
-    peak_tree = peak_single = 0
-    stop = threading.Event()
-
-    def sample(pid: int) -> None:
-        nonlocal peak_tree, peak_single
-        while not stop.is_set():
-            try:
-                tree, single = _tree_memory(pid)
-            except OSError:
-                tree = single = 0
-            peak_tree, peak_single = max(peak_tree, tree), max(peak_single, single)
-            stop.wait(SAMPLE_SECONDS)
-
-    with log_file.open("wb") as output:
-        start = time.perf_counter()
-        process = subprocess.Popen(
-            command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=output, stderr=output
-        )
-        sampler = threading.Thread(target=sample, args=(process.pid,), daemon=True)
-        sampler.start()
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)
-        stop.set()
-        sampler.join()
-    if process.returncode != 0:
-        tail = log_file.read_text(encoding="utf-8", errors="replace")[-3000:]
-        raise BuildFailed(f"{' '.join(command)} exited {process.returncode}:\n{tail}")
-    # wait4's figure would do, but the kernel carries the spawning process's own size into
-    # it (the benchmark's, hundreds of MiB): it serves only when no sample was taken.
-    peak = peak_single / MIB if peak_single else usage.ru_maxrss * 1024 / MIB  # KiB
-    return Run(seconds, peak, peak_tree / MIB if peak_tree else peak)
 
 
 # --- the code under test -------------------------------------------------------------------
@@ -227,6 +157,17 @@ def tree_differences(a: Path, b: Path, limit: int = 5) -> list[str]:
     return problems[:limit]
 
 
+def largest_week_page(site: Path) -> tuple[str, int]:
+    """The largest weekly digest (``weeks/<week>/index.html``, not the list of weeks):
+    its path in the site and its size in bytes; ("", 0) when there is none."""
+    pages = site.glob("weeks/*/index.html")
+    found = [(p.stat().st_size, p.relative_to(site).as_posix()) for p in pages]
+    if not found:
+        return "", 0
+    size, path = max(found)
+    return path, size
+
+
 # --- one size ------------------------------------------------------------------------------
 
 
@@ -243,21 +184,36 @@ class SizeResult:
     cold_reproducible: bool | None = None
     differences: list[str] = field(default_factory=list)
     hugo: list[Run] = field(default_factory=list)
+    hugo_pagefind: list[Run] = field(default_factory=list)
+    week_page: str = ""
+    week_page_bytes: int | None = None
+    preview: list[PreviewRun] = field(default_factory=list)
+    preview_start_s: float | None = None
+    """From starting ``serve`` until it serves (its first build, with the caches that the
+    builds before it left)."""
+    preview_problems: list[str] = field(default_factory=list)
 
     def median(self, name: str, attribute: str = "seconds") -> float | None:
         runs: list[Run] = getattr(self, name)
         return statistics.median(getattr(r, attribute) for r in runs) if runs else None
+
+    def preview_median(self, attribute: str) -> float | None:
+        values = [v for r in self.preview if (v := getattr(r, attribute)) is not None]
+        return statistics.median(values) if values else None
 
     def peak(self, tree: bool = False) -> float:
         """The highest peak over every build of ours at this size."""
         every = [*self.cold, *self.warm, *self.change]
         if self.reference_cold:
             every.append(self.reference_cold)
+        if not every:
+            return 0.0
         return max(r.tree_peak_mib if tree else r.peak_mib for r in every)
 
-    def ratio(self) -> float | None:
-        ours, hugo = self.median("cold"), self.median("hugo")
-        return ours / hugo if ours is not None and hugo else None
+    def ratio(self, other: str = "hugo") -> float | None:
+        """Our cold build's median over ``other``'s (``hugo`` or ``hugo_pagefind``)."""
+        ours, theirs = self.median("cold"), self.median(other)
+        return ours / theirs if ours is not None and theirs else None
 
 
 def build_command(root: Path, out: Path) -> list[str]:
@@ -289,21 +245,52 @@ def hugo_command(hugo: str, site: Path, out: Path, cache: Path) -> list[str]:
     ]
 
 
+def pagefind_command(binary: Path, site: Path, language: str) -> list[str]:
+    """Pagefind over a whole built site with the options our build gives it
+    (:func:`generator.search._run_pagefind`, less the page list and the output folder that
+    split our index in several): Hugo's default output folder is ``pagefind/`` too."""
+    return [
+        str(binary),
+        "--site",
+        str(site.absolute()),
+        "--force-language",
+        search.pagefind_language(language),
+        "--keep-index-url",
+        "--silent",
+    ]
+
+
+def pagefind_environment() -> dict[str, str]:
+    """The environment our build runs Pagefind in: no ``PAGEFIND_*`` variable."""
+    return {k: v for k, v in os.environ.items() if not k.upper().startswith("PAGEFIND")}
+
+
+def check_hugo_index(out: Path, projects: int, language: str) -> None:
+    """Pagefind indexed every project page of Hugo's site, and only those, in the site's
+    language: one fragment a page."""
+    entry = out / search.BUNDLE / "pagefind-entry.json"
+    try:
+        languages = json.loads(entry.read_text(encoding="utf-8"))["languages"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise BuildFailed(f"Pagefind over Hugo's site wrote no usable {entry}: {exc}") from exc
+    want = search.pagefind_language(language)
+    pages = {name: info.get("page_count") for name, info in languages.items()}
+    if pages != {want: projects}:
+        raise BuildFailed(
+            f"Pagefind over Hugo's site indexed {pages}, not {{{want!r}: {projects}}}"
+        )
+
+
+def edited_project(root: Path, projects: int) -> Path:
+    """The project file every edit goes to: the middle one."""
+    return root / "projects" / f"p{(projects + 1) // 2:04d}.yaml"
+
+
 def edit_one_note(root: Path, projects: int, run: int) -> Path:
     """Change the text of the newest note of the middle project; returns the file."""
-    path = root / "projects" / f"p{(projects + 1) // 2:04d}.yaml"
-    lines = path.read_text(encoding="utf-8").split("\n")
-    at = max(i for i, line in enumerate(lines) if line.startswith("    text: "))
-    marker = f"修订{run + 1}："
-    if lines[at] == "    text: |":
-        body = lines[at + 1]
-        indent = len(body) - len(body.lstrip(" "))
-        lines[at + 1] = body[:indent] + marker + body[indent:]
-    elif lines[at].startswith('    text: "'):
-        lines[at] = '    text: "' + marker + lines[at][len('    text: "') :]
-    else:
-        raise ValueError(f"{path}: the newest note's text is neither a block nor quoted")
-    path.write_text("\n".join(lines), encoding="utf-8")
+    path = edited_project(root, projects)
+    text = synth.with_marker(path.read_text(encoding="utf-8"), f"修订{run + 1}：")
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -315,7 +302,14 @@ def remove(*paths: Path) -> None:
             path.unlink()
 
 
-def bench_size(projects: int, runs: int, work: Path, code: Path, hugo: str | None) -> SizeResult:
+def bench_size(
+    projects: int,
+    runs: int,
+    work: Path,
+    code: Path,
+    hugo: str | None,
+    preview: bool = True,
+) -> SizeResult:
     folder = work / f"n{projects}"
     remove(folder)
     root, site, logs = folder / "portfolio", folder / "site", folder / "logs"
@@ -327,37 +321,68 @@ def bench_size(projects: int, runs: int, work: Path, code: Path, hugo: str | Non
     cache = root / ".cache"
 
     def step(name: str, out: Path, i: int) -> Run:
-        run = measure(build_command(root, out), logs / f"{name}-{i}.log", code)
+        run = measure([build_command(root, out)], logs / f"{name}-{i}.log", code)
         log(
             f"[{projects}] {name} {i + 1}/{runs}: {run.seconds:.2f} s, "
             f"{run.peak_mib:.0f} MiB (tree {run.tree_peak_mib:.0f} MiB)"
         )
         return run
 
+    hugo_runs = max(runs, HUGO_MIN_RUNS) if hugo else 0
+    hugo_dir, hugo_out, hugo_cache = folder / "hugo", folder / "hugo-out", folder / "hugo-cache"
+    empty = folder / "empty"  # Pagefind's working folder: no pagefind.yml to find
+    empty.mkdir()
+    binary = search.executable() if hugo else None
+    if hugo:
+        hugo_site.write_site(root, hugo_dir, TODAY)
+
+    # Ours, Hugo, Hugo + Pagefind, ours, …: the machine's drift touches all three alike.
     # The last cold build goes into the folder the warm builds reuse, so that its build
     # record (in .cache/, which every cold build starts without) is the one they find.
     first = site if runs == 1 else folder / "cold-0"
-    for i in range(runs):
-        out = site if i == runs - 1 else folder / f"cold-{i}"
-        remove(cache, out)
-        result.cold.append(step("cold", out, i))
-        if i:
-            found = tree_differences(first, out)
-            result.cold_reproducible = not found and result.cold_reproducible is not False
-            result.differences += [f"cold {i + 1} vs cold 1: {d}" for d in found]
-            if out != site:
-                remove(out)
+    for i in range(max(runs, hugo_runs)):
+        if i < runs:
+            out = site if i == runs - 1 else folder / f"cold-{i}"
+            remove(cache, out)
+            result.cold.append(step("cold", out, i))
+            if i:
+                found = tree_differences(first, out)
+                result.cold_reproducible = not found and result.cold_reproducible is not False
+                result.differences += [f"cold {i + 1} vs cold 1: {d}" for d in found]
+                if out != site:
+                    remove(out)
+        if hugo and binary:
+            remove(hugo_out, hugo_cache)
+            build = hugo_command(hugo, hugo_dir, hugo_out, hugo_cache)
+            run = measure([build], logs / f"hugo-{i}.log", empty)
+            log(f"[{projects}] hugo {i + 1}: {run.seconds:.2f} s, {run.peak_mib:.0f} MiB")
+            result.hugo.append(run)
+            remove(hugo_out, hugo_cache)
+            index = pagefind_command(binary, hugo_out, synth.LANGUAGE)
+            run = measure(
+                [build, index], logs / f"hugo-pagefind-{i}.log", empty, pagefind_environment()
+            )
+            check_hugo_index(hugo_out, projects, synth.LANGUAGE)
+            log(
+                f"[{projects}] hugo + pagefind {i + 1}: {run.seconds:.2f} s, "
+                f"{run.peak_mib:.0f} MiB (tree {run.tree_peak_mib:.0f} MiB)"
+            )
+            result.hugo_pagefind.append(run)
     if first != site:
         remove(first)
+    remove(hugo_out, hugo_cache)
+    result.week_page, result.week_page_bytes = largest_week_page(site)
+    log(f"[{projects}] largest week page: {result.week_page}, {result.week_page_bytes:,} bytes")
+
     for i in range(runs):
-        result.warm.append(step("warm", site, i))
+        result.warm.append(step("no-change", site, i))
     for i in range(runs):
         edit_one_note(root, projects, i)
         result.change.append(step("one-change", site, i))
 
     reference = folder / "reference"
     remove(cache, reference)
-    result.reference_cold = measure(build_command(root, reference), logs / "reference.log", code)
+    result.reference_cold = measure([build_command(root, reference)], logs / "reference.log", code)
     log(
         f"[{projects}] cold reference of the edited portfolio: "
         f"{result.reference_cold.seconds:.2f} s; comparing"
@@ -367,16 +392,20 @@ def bench_size(projects: int, runs: int, work: Path, code: Path, hugo: str | Non
     result.differences += [f"one-change vs cold: {d}" for d in found]
     remove(reference)
 
-    if hugo:
-        hugo_dir, hugo_out, hugo_cache = folder / "hugo", folder / "hugo-out", folder / "hugo-cache"
-        hugo_site.write_site(root, hugo_dir, TODAY)
-        for i in range(max(runs, HUGO_MIN_RUNS)):
-            remove(hugo_out, hugo_cache)
-            run = measure(
-                hugo_command(hugo, hugo_dir, hugo_out, hugo_cache), logs / f"hugo-{i}.log", folder
-            )
-            log(f"[{projects}] hugo {i + 1}: {run.seconds:.2f} s, {run.peak_mib:.0f} MiB")
-            result.hugo.append(run)
+    if preview:
+        log(f"[{projects}] preview: starting serve")
+        found_preview = measure_preview(
+            root,
+            edited_project(root, projects),
+            runs,
+            code,
+            logs / "preview.log",
+            TODAY.isoformat(),
+            lambda line: log(f"[{projects}] {line}"),
+        )
+        result.preview_start_s = found_preview.start_s
+        result.preview = found_preview.runs
+        result.preview_problems = found_preview.problems
     return result
 
 
@@ -408,66 +437,196 @@ def hugo_version(hugo: str) -> str:
     return done.stdout.strip().split(" BuildDate")[0]
 
 
+def pagefind_version() -> str:
+    try:
+        binary = search.executable()
+    except search.SearchIndexError as exc:
+        return str(exc)
+    done = subprocess.run([str(binary), "--version"], capture_output=True, text=True, check=False)
+    return done.stdout.strip() or binary.name
+
+
 TIMES = "\u00d7"
 
 
 def _times(ratio: float | None) -> str:
-    return "–" if ratio is None else f"{ratio:.1f}{TIMES}"
+    return "–" if ratio is None else f"{ratio:.2f}{TIMES}"
 
 
 def _num(value: float | None, digits: int = 2) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
+COLUMNS = (
+    ("N", "---:"),
+    ("YAML MB", "---:"),
+    ("runs", "---:"),
+    ("cold s", "---:"),
+    ("no change s", "---:"),
+    ("one change s", "---:"),
+    ("preview page s", "---:"),
+    ("preview site s", "---:"),
+    ("error page s", "---:"),
+    ("peak MiB", "---:"),
+    ("tree peak MiB", "---:"),
+    ("week page KB", "---:"),
+    ("one change = cold", ":---:"),
+    ("Hugo s", "---:"),
+    ("Hugo + Pagefind s", "---:"),
+    ("Hugo + Pagefind tree MiB", "---:"),
+    ("ours / Hugo", "---:"),
+    ("ours / (Hugo + Pagefind)", "---:"),
+)
+
+
+def row(r: SizeResult) -> list[str]:
+    identical = {True: "yes", False: "**no**", None: "–"}[r.change_identical]
+    week = None if r.week_page_bytes is None else r.week_page_bytes / 1000
+    return [
+        f"{r.projects:,}",
+        f"{r.yaml_mb:.1f}",
+        str(r.runs),
+        _num(r.median("cold")),
+        _num(r.median("warm")),
+        _num(r.median("change")),
+        _num(r.preview_median("page_s")),
+        _num(r.preview_median("site_s")),
+        _num(r.preview_median("error_s")),
+        f"{r.peak():.0f}",
+        f"{r.peak(tree=True):.0f}",
+        _num(week, 0),
+        identical,
+        _num(r.median("hugo")),
+        _num(r.median("hugo_pagefind")),
+        _num(r.median("hugo_pagefind", "tree_peak_mib"), 0),
+        _times(r.ratio("hugo")),
+        _times(r.ratio("hugo_pagefind")),
+    ]
+
+
 def table(results: list[SizeResult]) -> str:
-    head = (
-        "| N | YAML MB | runs | cold s | warm s | one change s | peak MiB | tree peak MiB "
-        "| one change = cold | Hugo cold s | Hugo peak MiB | ours / Hugo |"
-    )
-    lines = [head, "|" + " ---: |" * 8 + " :---: |" + " ---: |" * 3]
-    for r in results:
-        identical = {True: "yes", False: "**no**", None: "–"}[r.change_identical]
-        lines.append(
-            f"| {r.projects:,} | {r.yaml_mb:.1f} | {r.runs} | {_num(r.median('cold'))} "
-            f"| {_num(r.median('warm'))} | {_num(r.median('change'))} | {r.peak():.0f} "
-            f"| {r.peak(tree=True):.0f} | {identical} | {_num(r.median('hugo'))} "
-            f"| {_num(r.median('hugo', 'peak_mib'), 0)} "
-            f"| {_times(r.ratio())} |"
-        )
+    lines = [
+        "| " + " | ".join(name for name, _ in COLUMNS) + " |",
+        "|" + "".join(f" {align} |" for _, align in COLUMNS),
+    ]
+    lines += ["| " + " | ".join(row(r)) + " |" for r in results]
     return "\n".join(lines)
 
 
-def targets(results: list[SizeResult]) -> list[str]:
-    """Issue 7's targets, each judged on what was measured."""
-    lines = []
+@dataclass(frozen=True)
+class Target:
+    """One target of issue 18: ``value`` of the result at ``size`` below ``limit`` (or at
+    most, when ``inclusive``)."""
 
-    def verdict(ok: bool) -> str:
-        return "met" if ok else "NOT met"
+    name: str
+    size: int
+    limit: float
+    unit: str
+    value: Callable[[SizeResult], float | None]
+    inclusive: bool = False
+    needs: str = ""
+    """What the figure needs besides the size, said when it is missing."""
 
+    def describe(self) -> str:
+        sign = "≤" if self.inclusive else "<"
+        limit = f"{self.limit:g}{TIMES}" if self.unit == TIMES else f"{self.limit:,g} {self.unit}"
+        return f"{self.name} {sign} {limit} at {self.size:,} projects"
+
+    def shown(self, value: float) -> str:
+        if self.unit == TIMES:
+            return _times(value)
+        if self.unit == "bytes":
+            return f"{value:,.0f} bytes"
+        return f"{value:.2f} {self.unit}" if self.unit == "s" else f"{value:.0f} {self.unit}"
+
+
+TARGETS = (
+    Target(
+        "cold, ours / (Hugo + Pagefind)",
+        1000,
+        TARGET_COLD_VS_HUGO_PAGEFIND,
+        TIMES,
+        lambda r: r.ratio("hugo_pagefind"),
+        inclusive=True,
+        needs="Hugo on PATH",
+    ),
+    Target(
+        "preview (edit to the project's page)",
+        1000,
+        TARGET_PREVIEW_S,
+        "s",
+        lambda r: r.preview_median("page_s"),
+        needs="the preview (not --no-preview)",
+    ),
+    Target("one change", 250, TARGET_CHANGE_250_S, "s", lambda r: r.median("change")),
+    Target("one change", 1000, TARGET_CHANGE_1000_S, "s", lambda r: r.median("change")),
+    Target("no change", 1000, TARGET_NO_CHANGE_S, "s", lambda r: r.median("warm")),
+    Target("tree memory peak", 1000, TARGET_TREE_MIB, "MiB", lambda r: r.peak(tree=True) or None),
+    Target(
+        "largest week page",
+        1000,
+        TARGET_WEEK_PAGE_BYTES,
+        "bytes",
+        lambda r: None if r.week_page_bytes is None else float(r.week_page_bytes),
+    ),
+)
+
+
+def judge(results: list[SizeResult]) -> list[dict[str, object]]:
+    """Every target of issue 18 with its figure and verdict (``met`` None: not measured),
+    then byte-identity of one change and cold at every size measured."""
     by_size = {r.projects: r for r in results}
-    if 1000 in by_size and by_size[1000].ratio() is not None:
-        ratio = by_size[1000].ratio() or 0.0
-        lines.append(f"- cold 1,000 no slower than Hugo: {verdict(ratio <= 1)} ({_times(ratio)})")
-    if 250 in by_size:
-        cold = by_size[250].median("cold") or 0.0
-        lines.append(
-            f"- cold 250 under {TARGET_250_COLD_S:g} s: "
-            f"{verdict(cold < TARGET_250_COLD_S)} ({cold:.2f} s)"
+    verdicts: list[dict[str, object]] = []
+    for target in TARGETS:
+        measured = by_size.get(target.size)
+        value = target.value(measured) if measured is not None else None
+        met = None
+        if value is not None:
+            met = value <= target.limit if target.inclusive else value < target.limit
+        verdicts.append(
+            {
+                "target": target.describe(),
+                "size": target.size,
+                "limit": target.limit,
+                "unit": target.unit,
+                "value": value,
+                "met": met,
+                "shown": "" if value is None else target.shown(value),
+                "missing": ""
+                if value is not None
+                else f"no {target.size:,} in --sizes"
+                if measured is None
+                else f"needs {target.needs}"
+                if target.needs
+                else "not measured",
+            }
         )
     for r in results:
-        warm, change = r.median("warm") or 0.0, r.median("change") or 0.0
-        lines.append(
-            f"- {r.projects:,}: warm under {TARGET_WARM_S:g} s {verdict(warm < TARGET_WARM_S)} "
-            f"({warm:.2f} s); one change under {TARGET_CHANGE_S:g} s "
-            f"{verdict(change < TARGET_CHANGE_S)} ({change:.2f} s); "
-            f"one change byte-identical to cold: {verdict(bool(r.change_identical))}"
+        verdicts.append(
+            {
+                "target": f"one change byte-identical to cold at {r.projects:,} projects",
+                "size": r.projects,
+                "limit": None,
+                "unit": "",
+                "value": None,
+                "met": r.change_identical,
+                "shown": "",
+                "missing": "" if r.change_identical is not None else "not measured",
+            }
         )
-    if 1000 in by_size:
-        peak = by_size[1000].peak(tree=True)
-        lines.append(
-            f"- peak memory at 1,000 under {TARGET_PEAK_MIB} MiB (process tree): "
-            f"{verdict(peak < TARGET_PEAK_MIB)} ({peak:.0f} MiB)"
-        )
+    return verdicts
+
+
+def targets(results: list[SizeResult]) -> list[str]:
+    """The verdicts as the lines printed under the table."""
+    lines = []
+    for verdict in judge(results):
+        met = verdict["met"]
+        if met is None:
+            lines.append(f"- {verdict['target']}: not measured ({verdict['missing']})")
+            continue
+        shown = f" ({verdict['shown']})" if verdict["shown"] else ""
+        lines.append(f"- {verdict['target']}: {'met' if met else 'NOT met'}{shown}")
     return lines
 
 
@@ -478,6 +637,36 @@ def _runs_per_size(text: str, sizes: list[int]) -> list[int]:
     if len(counts) != len(sizes):
         raise argparse.ArgumentTypeError("--runs needs one number, or one per size")
     return counts
+
+
+def payload(
+    results: list[SizeResult], started: dt.datetime, notes: dict[str, object]
+) -> dict[str, object]:
+    """The JSON copy of the run."""
+    return {
+        "started": started.isoformat(timespec="seconds"),
+        "today": TODAY.isoformat(),
+        **notes,
+        "results": [
+            {
+                **asdict(r),
+                "median": {
+                    k: r.median(k) for k in ("cold", "warm", "change", "hugo", "hugo_pagefind")
+                },
+                "preview_median": {
+                    k: r.preview_median(k)
+                    for k in ("page_s", "site_s", "search_s", "settled_s", "error_s", "fixed_s")
+                },
+                "peak_mib": r.peak(),
+                "tree_peak_mib": r.peak(tree=True),
+                "hugo_pagefind_tree_peak_mib": r.median("hugo_pagefind", "tree_peak_mib"),
+                "ratio": r.ratio("hugo"),
+                "ratio_hugo_pagefind": r.ratio("hugo_pagefind"),
+            }
+            for r in results
+        ],
+        "targets": judge(results),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -491,6 +680,9 @@ def main(argv: list[str] | None = None) -> int:
         "--runs", default="3", help="runs per measurement (median); one number or one per size"
     )
     parser.add_argument("--no-hugo", action="store_true", help="skip the Hugo comparison")
+    parser.add_argument(
+        "--no-preview", action="store_true", help="skip the live preview's measurement"
+    )
     parser.add_argument(
         "--work",
         type=Path,
@@ -510,7 +702,7 @@ def main(argv: list[str] | None = None) -> int:
     hugo_note = (
         "Hugo comparison skipped (--no-hugo)"
         if args.no_hugo
-        else f"Hugo: {hugo_version(hugo)}"
+        else f"Hugo: {hugo_version(hugo)}; Pagefind: {pagefind_version()}"
         if hugo
         else "Hugo comparison skipped: `hugo` is not on PATH (Debian: apt-get install hugo)"
     )
@@ -526,7 +718,7 @@ def main(argv: list[str] | None = None) -> int:
         code, code_note = snapshot_code(work)
         log(f"code under test: {code_note}")
         for size, count in zip(sizes, runs, strict=True):
-            results.append(bench_size(size, count, work, code, hugo))
+            results.append(bench_size(size, count, work, code, hugo, not args.no_preview))
     except BuildFailed as exc:
         failure = str(exc)
         log(failure)
@@ -547,41 +739,39 @@ def main(argv: list[str] | None = None) -> int:
     print(code_line)
     print(
         f"Run on {started:%Y-%m-%d %H:%M %z}; build date `--today {TODAY}`; medians of the "
-        "runs shown; peak = the largest high-water mark of one process (VmHWM), tree peak = "
+        "runs shown. Cold, ours and Hugo's alternating; Hugo + Pagefind = Hugo's build then "
+        "Pagefind (extended, --force-language zh-cn) over its project pages. Preview page / "
+        "site = seconds from an edit's write until `serve` shows it on the project's page / "
+        "on the week page (the full rebuild); error page = from an invalid write until the "
+        "error page. Peak = the largest high-water mark of one process (VmHWM), tree peak = "
         "the largest sum of PSS over the generator, its workers and Pagefind (sampled every "
-        f"{SAMPLE_SECONDS:g} s)."
+        f"{SAMPLE_SECONDS:g} s); week page KB = the largest weekly digest, in 1,000 bytes."
     )
     differences = [d for r in results for d in r.differences]
     if differences:
         print()
         print("Outputs that should be byte-identical are not:")
         print("\n".join(f"- {d}" for d in differences))
+    preview_problems = [f"{r.projects:,}: {p}" for r in results for p in r.preview_problems]
+    if preview_problems:
+        print()
+        print("The preview misbehaved:")
+        print("\n".join(f"- {p}" for p in preview_problems))
     print()
-    print("Targets of issue 7:")
+    print("Targets of issue 18:")
     print("\n".join(targets(results)))
 
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    payload = {
-        "started": started.isoformat(timespec="seconds"),
-        "today": TODAY.isoformat(),
+    notes: dict[str, object] = {
         "machine": host,
         "hugo": hugo_note,
         "code": code_note,
         "failure": failure,
-        "results": [
-            {
-                **asdict(r),
-                "median": {k: r.median(k) for k in ("cold", "warm", "change", "hugo")},
-                "peak_mib": r.peak(),
-                "tree_peak_mib": r.peak(tree=True),
-                "ratio": r.ratio(),
-            }
-            for r in results
-        ],
     }
-    args.json.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    text = json.dumps(payload(results, started, notes), indent=2, ensure_ascii=False)
+    args.json.write_text(text + "\n", "utf-8")
     log(f"results: {args.json}")
-    return 1 if failure or differences else 0
+    return 1 if failure or differences or preview_problems else 0
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ file), a configuration and two layouts:
   their state (done, overdue, open), overdue computed in the template against the fixed
   ``today`` for active projects, as the generator does; the indicators as a table (baseline,
   latest value and its date, target, share of the target); the notes, newest first, rendered
-  from Markdown with ``markdownify``;
+  from Markdown with ``markdownify``; all but the link home in a ``<main
+  data-pagefind-body>``, as our project pages have it, so that Pagefind run over the site
+  indexes the project pages' content (the benchmark's "Hugo + Pagefind");
 * ``index.html``: one row per project with its status, progress (done milestones' weight
   over all), number of overdue milestones, lead department and due date.
 
@@ -45,6 +47,7 @@ PROJECT_LAYOUT = """\
 <head><meta charset="utf-8"><title>{{ $p.title }}</title></head>
 <body>
 <p><a href="../../index.html">Portfolio</a></p>
+<main data-pagefind-body>
 <h1>{{ $p.title }}</h1>
 <p>{{ $p.summary }}</p>
 <dl>
@@ -82,6 +85,7 @@ PROJECT_LAYOUT = """\
 <article><h3>{{ time.Format "2006-01-02" .date }} · {{ .kind }} · {{ .author }}</h3>
 {{ .text | markdownify }}</article>
 {{- end }}
+</main>
 </body>
 </html>
 """

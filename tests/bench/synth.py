@@ -16,6 +16,8 @@ import random
 from pathlib import Path
 
 TODAY = dt.date(2026, 11, 25)
+LANGUAGE = "zh-CN"
+"""The language of the synthetic site (``site.yaml``'s ``language``)."""
 DEPARTMENTS = [
     ("organization", "组织部"), ("publicity", "宣传部"), ("discipline", "纪委"),
     ("personnel", "人事处"), ("academic-affairs", "教务处"), ("graduate-school", "研究生院"),
@@ -105,7 +107,7 @@ def project_text(rng: random.Random, milestones: int, notes: int, indicators: in
 def write_portfolio(out: Path, projects: int, milestones: int = 20, notes: int = 100,
                     indicators: int = 3, values: int = 52, seed: int = 7) -> None:
     (out / "projects").mkdir(parents=True, exist_ok=True)
-    site = ["title: 合成基准门户", "organization: 基准大学", "language: zh-CN",
+    site = ["title: 合成基准门户", "organization: 基准大学", f"language: {LANGUAGE}",
             "timezone: Asia/Shanghai", "departments:"]
     site += [f"  - id: {d}\n    name: {n}" for d, n in DEPARTMENTS]
     (out / "site.yaml").write_text("\n".join(site) + "\n", encoding="utf-8")
@@ -113,6 +115,46 @@ def write_portfolio(out: Path, projects: int, milestones: int = 20, notes: int =
         rng = random.Random(f"{seed}-{i}")
         text = project_text(rng, milestones, notes, indicators, values)
         (out / "projects" / f"p{i + 1:04d}.yaml").write_text(text, encoding="utf-8")
+
+
+# --- editing a project file, as the benchmark's edits do -----------------------------------
+
+
+def newest_note(lines: list[str]) -> tuple[int, dt.date]:
+    """The line of the newest note's ``text:`` (the last one), and that note's date."""
+    at = max(i for i, line in enumerate(lines) if line.startswith("    text: "))
+    dated = max(i for i, line in enumerate(lines[:at]) if line.startswith("  - date: "))
+    return at, dt.date.fromisoformat(lines[dated].split(":", 1)[1].strip())
+
+
+def with_marker(text: str, marker: str) -> str:
+    """``text`` (a project file as :func:`project_text` writes it) with ``marker`` put at
+    the start of its newest note's text."""
+    lines = text.split("\n")
+    at, _ = newest_note(lines)
+    if lines[at] == "    text: |":
+        body = lines[at + 1]
+        indent = len(body) - len(body.lstrip(" "))
+        lines[at + 1] = body[:indent] + marker + body[indent:]
+    elif lines[at].startswith('    text: "'):
+        lines[at] = '    text: "' + marker + lines[at][len('    text: "') :]
+    else:
+        raise ValueError("the newest note's text is neither a block nor quoted")
+    return "\n".join(lines)
+
+
+def broken(text: str) -> str:
+    """``text`` made invalid YAML at its newest note: a line indented with a tab."""
+    lines = text.split("\n")
+    at, _ = newest_note(lines)
+    lines.insert(at, "\tbroken: true")
+    return "\n".join(lines)
+
+
+def week_path(day: dt.date) -> str:
+    """The site path of the weekly digest of ``day``'s ISO week (``context.Week.path``)."""
+    iso = day.isocalendar()
+    return f"weeks/{iso.year}-W{iso.week:02d}/index.html"
 
 
 def main() -> None:

@@ -83,6 +83,17 @@ fuzz: $(VENV)/.installed-test
 # the largest week page and, when `hugo` is installed, the ratios to Hugo and to Hugo +
 # Pagefind. Options: make bench BENCH_ARGS="--sizes 100,250 --runs 3". See docs/performance.md.
 # Not part of `make test` (tests/test_bench.py checks its pieces, timing nothing).
-.PHONY: bench
-bench: $(VENV)/.installed
+# Hugo, the peer, comes from Debian's package (as root; otherwise the comparison is skipped
+# with a note saying so).
+.PHONY: bench bench-deps
+bench: $(VENV)/.installed bench-deps
 	$(PY) -m tests.bench.bench $(BENCH_ARGS)
+
+bench-deps:
+	@if command -v hugo >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "apt-get install hugo"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hugo; \
+	else \
+	  echo "bench-deps: hugo is missing; install it as root (apt-get install hugo)"; \
+	fi

@@ -415,7 +415,15 @@ class _ParsedReader(pickle.Unpickler):
 
 
 def _record_path(root: Path, out: Path) -> Path:
-    name = hashlib.blake2b(os.fsencode(out.absolute()), digest_size=16).hexdigest()
+    """Where the record of the build in ``out`` is kept: named after the output folder's
+    path from the root when it lies inside it (``_site``), so that a copy of the root
+    elsewhere (a CI runner's fresh checkout with ``.cache/`` and ``_site/`` restored) finds
+    it; after its absolute path otherwise."""
+    folder, top = out.absolute(), root.absolute()
+    place = "in root " + folder.relative_to(top).as_posix() if folder.is_relative_to(top) else ""
+    name = hashlib.blake2b(
+        place.encode() if place else os.fsencode(folder), digest_size=16
+    ).hexdigest()
     return root / CACHE_DIR / RECORDS / f"{name}.pickle"
 
 

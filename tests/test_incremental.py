@@ -187,20 +187,6 @@ def parsed(root: Path) -> list[Path]:
     return sorted((root / ".cache" / "parsed").iterdir())
 
 
-@pytest.fixture
-def validated(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The ids of the project files validated (rather than read back from the memo)."""
-    found: list[str] = []
-    real = pipeline.validate_project
-
-    def counting(doc, project_id, site, today):  # type: ignore[no-untyped-def]
-        found.append(project_id)
-        return real(doc, project_id, site, today)
-
-    monkeypatch.setattr(pipeline, "validate_project", counting)
-    return found
-
-
 def test_unchanged_files_are_read_back_validated_with_their_warnings(
     root: Root,
     site: tuple[Path, dict[str, int]],

@@ -176,9 +176,9 @@ def git(cwd: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
 
 
-def run_steps(steps: list[dict[str, Any]], cwd: Path, tmp_path: Path) -> str:
+def run_steps(steps: list[dict[str, Any]], cwd: Path, tmp_path: Path) -> list[str]:
     """Each step's script as the runner runs it, in a fresh Python process; `python` takes
-    the test's interpreter and date, the generator is this checkout's. What it printed."""
+    the test's interpreter and date, the generator is this checkout's. What each printed."""
     shim = tmp_path / "bin"
     if not shim.exists():
         shim.mkdir()
@@ -188,13 +188,13 @@ def run_steps(steps: list[dict[str, Any]], cwd: Path, tmp_path: Path) -> str:
         (shim / "python").chmod(0o755)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GITLAB", "CI_"))}
     env.update(PATH=f"{shim}:{env['PATH']}", PYTHONPATH=str(REPO))
-    printed = ""
+    printed = []
     for step in steps:
         done = subprocess.run(
             ["bash", "-e", "-c", step["run"]], cwd=cwd, env=env, capture_output=True, text=True
         )
         assert done.returncode == 0, done.stdout + done.stderr
-        printed = done.stdout
+        printed.append(done.stdout)
     return printed
 
 
@@ -212,7 +212,7 @@ def test_a_fresh_checkout_with_the_cache_restored_has_nothing_to_build(
     origin: Path, tmp_path: Path, file: str, job: str
 ) -> None:
     restore, runs, _ = cache_steps(file, job)
-    said = run_steps(runs, origin, tmp_path)
+    said = run_steps(runs, origin, tmp_path)[-1]
     built = re.match(r"已构建 9 个项目（截至 2026-11-25），共 (\d+) 个文件", said)
     assert built, said
     # What actions/cache does: tar --posix (file times kept to the nanosecond), then
@@ -227,7 +227,7 @@ def test_a_fresh_checkout_with_the_cache_restored_has_nothing_to_build(
         os.utime(path, ns=(0, 1_000_000_000))  # checked out at another time
     subprocess.run(["tar", "-xf", archive, "-C", fresh], check=True)
     restored = files(fresh / "_site")
-    said = run_steps(runs, fresh, tmp_path)
+    said = run_steps(runs, fresh, tmp_path)[-1]
     up_to_date = report.word(
         "up_to_date", "zh-CN", files=built.group(1), projects=9, today=TODAY_TEXT, out="_site"
     )
@@ -258,3 +258,29 @@ def test_the_daily_rebuild_in_a_fresh_checkout_reads_every_file_back_validated(
     assert {p: b for p, (b, _) in files(fresh / "_site").items()} == {
         p: b for p, (b, _) in files(tmp_path / "cold").items()
     }
+
+
+def test_gitlab_a_fresh_checkout_with_the_build_cache_has_nothing_to_build(
+    origin: Path, tmp_path: Path
+) -> None:
+    """The job `build` of .gitlab-ci.yml, run as GitLab runs it: its cache folder restored
+    into a fresh clone with the times GitLab's archive keeps (whole seconds, here later)."""
+    config = yaml.safe_load((REPO / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+    job = config["build"]
+    [kept] = [cache["paths"] for cache in job["cache"] if cache["key"] == "progress-site-build"]
+    script = [{"run": line} for line in job["script"]]
+    said = run_steps(script, origin, tmp_path)
+    assert said[1].startswith("已构建 9 个项目（截至 2026-11-25）"), said
+    fresh = tmp_path / "gitlab-runner"
+    git(tmp_path, "clone", "-q", str(origin), str(fresh))
+    for folder in kept:
+        shutil.copytree(origin / folder, fresh / folder)
+        for path in (fresh / folder).rglob("*"):
+            os.utime(path, (2_000_000_000, 2_000_000_000))
+    assert not (fresh / "public").exists() and not (fresh / ".cache").exists()
+    shown = run_steps(script, fresh, tmp_path)
+    assert shown[1].startswith("自上次构建以来没有变化：public 中 9 个项目（截至 2026-11-25）"), shown
+    assert {p: b for p, (b, _) in files(fresh / "public").items()} == {
+        p: b for p, (b, _) in files(origin / "public").items()
+    }
+

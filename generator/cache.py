@@ -26,20 +26,30 @@ renders that project's own files and the pages every project shares.
 
 **Validated project files** (``parsed/``, :class:`Memo`): each file's validated data,
 its warnings and the HTML of its Markdown, by a digest of all that validation reads (the
-file's name and bytes, ``site.yaml``, the date, the generator and its libraries).
+file's name and bytes, ``site.yaml``, the generator and its libraries) but the date, which
+each entry keeps: it holds from that date on, so the next day's build reads it back too.
 Reading one back costs about a quarter of parsing and validating it; a file with errors
 is never kept, so every error is found by parsing, with its exact position.
 
+None of it depends on where the root is, or on the files' times except the output
+folder's (the record's listing): a copy of the root elsewhere with ``.cache/`` and the
+output folder restored as they were, times included (a CI cache, ``tar``), builds the
+same inputs with nothing to do.
+
 Everything is read back by an unpickler that knows only the classes it may hold, so a
 file planted under ``.cache/`` cannot run code; a file that cannot be read, or written,
-only means the work is done in full. A failed build leaves the site and its record as
-they were, and a build killed after its swap leaves new files that no longer match the
-old record. ``build --force`` reads none of it.
+only means the work is done in full. What it holds is still trusted as this build's own
+work (the record that the site is up to date, the validated files, the search indexes):
+``.cache/`` must come from builds of the same repository, never from an untrusted one
+(docs/publishing.md, "The build cache in CI"). A failed build leaves the site and its
+record as they were, and a build killed after its swap leaves new files that no longer
+match the old record. ``build --force`` reads none of it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import hashlib
 import importlib.metadata
@@ -77,7 +87,7 @@ LIBRARIES = (
     "pagefind-bin-extended",
 )
 """Distributions whose version can change a byte of the output."""
-_FORMAT = 2
+_FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -135,8 +145,11 @@ class Inputs:
     """Digests of what a build reads, each file read once for every key made from them."""
 
     shared: str
-    """The environment, the date and ``site.yaml``: what validating any project file reads
-    besides the file itself (the key of :class:`Memo`)."""
+    """The environment, the date and ``site.yaml``: what every page is made from besides
+    the projects and the theme."""
+    validation: str
+    """The environment and ``site.yaml``: what validating any project file reads besides
+    the file itself and the date (the key of :class:`Memo`, whose entries say their date)."""
     theme: str
     files: dict[str, str]
     """Every file under ``projects/``, by its path from the root → a digest of its bytes."""
@@ -173,18 +186,18 @@ class Inputs:
 def inputs(root: Path, projects: Path, theme: Path | None, today: str) -> Inputs:
     """Read and digest ``site.yaml``, every file of ``projects`` and of the theme (when
     there is one to render with), once."""
-    shared = (
+    validation = (
         _Digest()
         .add("environment", environment().encode())
-        .add("today", today.encode())
         .add("site.yaml", _read(root / "site.yaml"))
         .hexdigest()
     )
+    shared = _Digest().add("validation", validation.encode()).add("today", today.encode())
     files = {
         path.relative_to(root).as_posix(): file_digest(_read(path)) for path in _files(projects)
     }
     theme_digest = _Digest().add_tree("theme", theme).hexdigest() if theme is not None else ""
-    return Inputs(shared, theme_digest, files)
+    return Inputs(shared.hexdigest(), validation, theme_digest, files)
 
 
 def file_digest(raw: bytes) -> str:
@@ -317,20 +330,29 @@ class Parsed:
     """Its warnings (a file with errors is never kept)."""
     html: dict[str, str]
     """Each of its Markdown texts → its HTML (as ``Markup``)."""
+    today: dt.date
+    """The date it was validated for. It holds for every later date too: validation reads
+    the date only to refuse a date after it (a file with errors is never kept), and a date
+    not after one day is not after any later day."""
 
 
 class Memo:
     """Validated project files of earlier builds (``.cache/parsed/``), by a digest of all
-    that validation reads: the file's name and bytes, ``site.yaml``, the date and the
-    generator. Entries are written by whichever process validated the file; the build
-    then removes the entries it did not use (:meth:`prune`).
+    that validation reads but the date: the file's name and bytes, ``site.yaml`` and the
+    generator. An entry is used from the date it was validated for onwards
+    (:attr:`Parsed.today`), so a build on the next day (the daily rebuild) reads it back
+    too; a build for an earlier date validates the file again. Entries are written by
+    whichever process validated the file; the build then removes the entries it did not
+    use (:meth:`prune`).
     """
 
-    def __init__(self, root: Path, shared: str, read: bool = True) -> None:
-        """``shared``: :attr:`Inputs.shared`, what validation reads besides the file."""
+    def __init__(self, root: Path, validation: str, today: dt.date, read: bool = True) -> None:
+        """``validation``: :attr:`Inputs.validation`, what validation reads besides the
+        file and the date."""
         self.folder = root / CACHE_DIR / PARSED
         self.read = read
-        self._shared = shared
+        self.today = today
+        self._shared = validation
 
     def key(self, file: str, digest: str) -> str:
         """The entry's name for ``file`` holding the bytes of that ``digest``."""
@@ -351,7 +373,8 @@ class Memo:
                 found = _ParsedReader(handle).load()
         except Exception:  # none, or unreadable: the file is parsed again
             return None
-        return found if isinstance(found, Parsed) else None
+        day = getattr(found, "today", None) if isinstance(found, Parsed) else None
+        return found if isinstance(day, dt.date) and day <= self.today else None
 
     def put(self, key: str, parsed: Parsed) -> bytes | None:
         """Keep ``parsed``; returns it pickled (None if it cannot be), which
@@ -415,7 +438,15 @@ class _ParsedReader(pickle.Unpickler):
 
 
 def _record_path(root: Path, out: Path) -> Path:
-    name = hashlib.blake2b(os.fsencode(out.absolute()), digest_size=16).hexdigest()
+    """Where the record of the build in ``out`` is kept: named after the output folder's
+    path from the root when it lies inside it (``_site``), so that a copy of the root
+    elsewhere (a CI runner's fresh checkout with ``.cache/`` and ``_site/`` restored) finds
+    it; after its absolute path otherwise."""
+    folder, top = out.absolute(), root.absolute()
+    place = "in root " + folder.relative_to(top).as_posix() if folder.is_relative_to(top) else ""
+    name = hashlib.blake2b(
+        place.encode() if place else os.fsencode(folder), digest_size=16
+    ).hexdigest()
     return root / CACHE_DIR / RECORDS / f"{name}.pickle"
 
 

@@ -208,7 +208,7 @@ def _load(
     """Stages 1 and 2 as ``build`` and ``check`` run them: in up to ``workers`` processes,
     a file kept in the memo by an earlier run read back (unless ``force``), the others
     validated, converted and kept there."""
-    memo = cache.Memo(root, inputs.shared, read=not force)
+    memo = cache.Memo(root, inputs.validation, today, read=not force)
     return load_portfolio(root, today, memo, workers, _markdown, inputs.files), memo
 
 
@@ -228,9 +228,10 @@ def load_portfolio(
     """Stages 1 and 2 for every file; raises :class:`BuildError` with every problem found.
 
     With a ``memo``, a file validated by an earlier build with the same bytes (and the
-    same ``site.yaml``, date and generator) is read back from it instead; the others are
-    parsed and validated in up to ``workers`` processes, which also ``convert`` each
-    valid project's Markdown and leave the result in the memo for the next build.
+    same ``site.yaml`` and generator, for ``today`` or an earlier date) is read back from
+    it instead; the others are parsed and validated in up to ``workers`` processes, which
+    also ``convert`` each valid project's Markdown and leave the result in the memo for
+    the next build.
     ``known``: the digests of the files' bytes, when the build has them already
     (:attr:`cache.Inputs.files`): a file kept in the memo is then not read again.
     """
@@ -331,7 +332,8 @@ def _load_batch(
         if project is None:
             loaded[project_id] = Loaded(digest, key, None, found)
             continue
-        parsed = cache.Parsed(project, found, convert(project.data) if convert else {})
+        html = convert(project.data) if convert else {}
+        parsed = cache.Parsed(project, found, html, today)
         pickled = memo.put(key, parsed) if memo is not None else None
         loaded[project_id] = Loaded(digest, key, None if pickled else parsed, found, pickled)
     return loaded

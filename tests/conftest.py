@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from generator import pipeline
 from generator.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -124,3 +125,17 @@ class _Trap:
 
     def __reduce__(self) -> tuple[object, tuple[str]]:
         return (os.mkdir, (self.marker,))
+
+
+@pytest.fixture
+def validated(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ids of the project files validated (rather than read back from the memo)."""
+    found: list[str] = []
+    real = pipeline.validate_project
+
+    def counting(doc, project_id, site, today):  # type: ignore[no-untyped-def]
+        found.append(project_id)
+        return real(doc, project_id, site, today)
+
+    monkeypatch.setattr(pipeline, "validate_project", counting)
+    return found

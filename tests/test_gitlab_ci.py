@@ -131,7 +131,7 @@ def test_the_default_branch_builds_an_artifact_and_publishes_it_on_pages() -> No
     config = load()
     found = {name: resolved(config, job) for name, job in jobs(config).items()}
     build, pages = found["build"], found["pages"]
-    assert build["script"] == ["python -m generator build --root . --out public"]
+    assert "python -m generator build --root . --out public" in build["script"]
     assert build["artifacts"]["paths"] == ["public/"]
     assert {"if": DEFAULT_BRANCH} in build["rules"]
     assert pages["needs"] == ["build"]  # the same build, not a second one
@@ -140,6 +140,24 @@ def test_the_default_branch_builds_an_artifact_and_publishes_it_on_pages() -> No
     assert {"if": '$PROGRESS_SITE_PAGES == "false"', "when": "never"} in pages["rules"]
     for job in (build, pages):
         assert {"if": MR, "when": "never"} == job["rules"][0]
+
+
+def test_only_the_default_branch_build_keeps_the_build_cache() -> None:
+    """Between pipelines of the default branch, whose caches merge requests cannot write;
+    the pip cache of the other jobs is kept beside it."""
+    config = load()
+    found = {name: resolved(config, job) for name, job in jobs(config).items()}
+    assert found["build"]["cache"] == [
+        config["default"]["cache"],
+        {"key": "progress-site-build", "paths": [".build-cache/"]},
+    ]
+    assert found["build"]["script"] == [
+        "if [ -f .build-cache/site.tar ]; then tar -xf .build-cache/site.tar; fi",
+        "python -m generator build --root . --out public",
+        "mkdir -p .build-cache && tar --posix -cf .build-cache/site.tar .cache public",
+    ]
+    others = {name: job.get("cache") for name, job in found.items() if name != "build"}
+    assert all(".build-cache" not in json.dumps(cache) for cache in others.values()), others
 
 
 def test_the_schedule_fails_on_overdue_and_stale_and_syncs_alerts() -> None:

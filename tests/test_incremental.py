@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import filecmp
+import pickle
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -186,20 +187,6 @@ def parsed(root: Path) -> list[Path]:
     return sorted((root / ".cache" / "parsed").iterdir())
 
 
-@pytest.fixture
-def validated(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The ids of the project files validated (rather than read back from the memo)."""
-    found: list[str] = []
-    real = pipeline.validate_project
-
-    def counting(doc, project_id, site, today):  # type: ignore[no-untyped-def]
-        found.append(project_id)
-        return real(doc, project_id, site, today)
-
-    monkeypatch.setattr(pipeline, "validate_project", counting)
-    return found
-
-
 def test_unchanged_files_are_read_back_validated_with_their_warnings(
     root: Root,
     site: tuple[Path, dict[str, int]],
@@ -226,6 +213,29 @@ def test_unchanged_files_are_read_back_validated_with_their_warnings(
     validated.clear()
     assert matches_a_build_from_nothing(run, root.path, out, tmp_path)
     assert sorted(validated) == ["alpha", "beta", "gamma"], "--force reads nothing kept"
+
+
+def test_a_validated_file_holds_on_later_days_not_earlier_ones(
+    root: Root,
+    site: tuple[Path, dict[str, int]],
+    run: Run,
+    tmp_path: Path,
+    validated: list[str],
+) -> None:
+    """The next day's build (CI's daily rebuild of an unchanged portfolio) reads every file
+    back; a build for an earlier day validates them again, and finds a date after it."""
+    out, _ = site
+    validated.clear()
+    build(run, root.path, out, today="2026-11-26")
+    assert validated == [], "validated on the 25th: still valid on the 26th"
+    fresh = tmp_path / "fresh"
+    build(run, root.path, fresh, "--force", today="2026-11-26")
+    assert same_tree(out, fresh)
+    validated.clear()
+    code, _, err = run("build", "--root", root.path, "--out", out, "--today", "2026-11-19")
+    assert sorted(validated) == ["alpha", "beta", "gamma"]
+    assert code == 1
+    assert "projects/alpha.yaml:8:11: the date 2026-11-20 is after today (2026-11-19)" in err
 
 
 def test_a_check_leaves_the_files_validated_for_the_build(
@@ -272,6 +282,23 @@ def test_an_unreadable_kept_validation_means_parsing_the_file(
     root.project("beta", BETA.replace("12 人", "15 人"))
     build(run, root.path, out)
     assert matches_a_build_from_nothing(run, root.path, out, tmp_path)
+
+
+@pytest.mark.parametrize("forged", ["missing", "a string"])
+def test_a_kept_validation_without_its_date_means_parsing_the_file(
+    root: Root, site: tuple[Path, dict[str, int]], run: Run, validated: list[str], forged: str
+) -> None:
+    out, _ = site
+    for entry in parsed(root.path):
+        kept = cache.unpickle_parsed(entry.read_bytes())
+        if forged == "missing":
+            object.__delattr__(kept, "today")
+        else:
+            object.__setattr__(kept, "today", TODAY)
+        entry.write_bytes(pickle.dumps(kept))
+    validated.clear()
+    build(run, root.path, out, today="2026-11-26")
+    assert sorted(validated) == ["alpha", "beta", "gamma"]
 
 
 def test_an_error_in_an_edited_file_is_reported_with_its_position(

@@ -15,9 +15,15 @@
   process of its own (:func:`build_in_child`), which may fork workers for every core:
   this process runs threads, and forking a threaded process is unsafe. A smaller one
   is built here, in one process, where starting a child would cost more than it saves.
+* **At once.** A batch of changes that only writes a few project files is shown before
+  the full build: the watcher thread renders those projects' pages from ``site.yaml`` and
+  each file alone (:func:`generator.pipeline.project_page`, the bytes the build writes)
+  and serves them until a full build that started after the batch ends; a file with errors
+  shows the error page as fast.
 * **The server.** :class:`http.server.ThreadingHTTPServer` on 127.0.0.1 serves the
-  site folder. Every HTML response carries a small script that polls ``/__reload``
-  (the build counter) each second and reloads the page when the counter moves. When
+  site folder. Every HTML response carries a small script that asks ``/__reload`` whether
+  its page changed (with a digest of it); the question is held until the answer differs,
+  so the page reloads as soon as its own content changes, and only then. When
   the last build failed, every path answers with the error page instead of the stale
   site (HTTP 500, so ``curl --fail``, link checkers and scripts can tell a broken
   build from a page; a browser shows the body all the same).

@@ -195,8 +195,12 @@ def _word(language: str, pair: tuple[str, str]) -> str:
     return pair[1] if language == "zh-CN" else pair[0]
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _width(text: str) -> int:
-    """Display width in Excel's character units: East Asian wide characters count double."""
+    """Display width in Excel's character units: East Asian wide characters count double.
+    (Kept per text: a project's title and department repeat on each of its rows.)"""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 

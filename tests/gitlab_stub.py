@@ -6,7 +6,9 @@ its URL-encoded path, the token in ``PRIVATE-TOKEN``, offset pagination (``per_p
 most 100, ``X-Next-Page``/``X-Total-Pages`` and a ``Link`` header, or the ``Link`` header
 alone with ``link_only``), issue states ``opened``/``closed`` and ``state_event`` to
 close, labels by name (409 when one exists). It keeps issues, notes and labels in
-memory and records every request. Faults are planted with :meth:`GitLabStub.fail`: an
+memory and records every request. For the commands in docs/gitlab.md it also takes pipeline
+schedules (a form, as ``curl --form`` sends it) and serves a job's latest artifacts by
+branch and job name, through a redirect to its storage as GitLab.com does. Faults are planted with :meth:`GitLabStub.fail`: an
 answer instead of the real one (a 500, a 429 with ``Retry-After``), or after doing the
 work (``after``: a write that worked but was answered 502). Nothing leaves the machine;
 each server stops with its test.
@@ -19,6 +21,8 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
+from email import policy
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
@@ -61,6 +65,9 @@ class GitLabStub:
     issue_notes: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     mr_notes: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     labels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    schedules: list[dict[str, Any]] = field(default_factory=list)
+    artifacts: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    """(branch, job) → the zip file its latest successful job kept."""
     requests: list[Recorded] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     ticks: int = 0
@@ -141,11 +148,16 @@ class GitLabStub:
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         length = int(handler.headers.get("Content-Length") or 0)
         raw = handler.rfile.read(length) if length else b""
-        body = json.loads(raw) if raw else None
+        body = _body(handler.headers.get("Content-Type", ""), raw)
         token = handler.headers.get("PRIVATE-TOKEN", "")
         with self.lock:
             short = path[len(API) :] if path.startswith(API) else path
             self.requests.append(Recorded(method, short, query, body, token))
+            if found := re.fullmatch(r"/storage/artifacts/(\d+)", path):
+                stored = list(self.artifacts.values())
+                number = int(found.group(1))
+                if method == "GET" and number < len(stored):
+                    return self._send(handler, 200, stored[number])
             if not path.startswith(API + "/"):
                 return self._send(handler, 404, {"message": "404 Not Found"})
             fault = next(
@@ -225,6 +237,27 @@ class GitLabStub:
                 return 409, {"message": "Label already exists"}, {}
             self.labels[name] = {"id": len(self.labels) + 1, **body}
             return 201, self.labels[name], {}
+        if rest == "/pipeline_schedules" and method == "POST":
+            missing = [k for k in ("description", "ref", "cron") if not (body or {}).get(k)]
+            if missing:
+                return 400, {"error": f"{', '.join(missing)} is missing"}, {}
+            schedule = {
+                "id": len(self.schedules) + 1,
+                "description": body["description"],
+                "ref": body["ref"],
+                "cron": body["cron"],
+                "cron_timezone": body.get("cron_timezone", "UTC"),
+                "active": str(body.get("active", "true")).lower() == "true",
+                "owner": {"id": self.bot_id, "username": f"project_{self.project_id}_bot"},
+            }
+            self.schedules.append(schedule)
+            return 201, schedule, {}
+        if found := re.fullmatch(r"/jobs/artifacts/([^/]+)/download", rest):
+            key = (found.group(1), query.get("job", ""))
+            if method != "GET" or key not in self.artifacts:
+                return 404, {"message": "404 Not found"}, {}
+            number = list(self.artifacts).index(key)
+            return 302, {}, {"Location": f"{self.url}/storage/artifacts/{number}"}
         if found := re.fullmatch(r"/labels/(.+)", rest):
             label = self.labels.get(found.group(1))
             return (200, label, {}) if label else (404, {"message": "404 Label Not Found"}, {})
@@ -333,11 +366,29 @@ class GitLabStub:
         answer: Any,
         headers: dict[str, str] | None = None,
     ) -> None:
-        data = json.dumps(answer, ensure_ascii=False).encode("utf-8")
+        binary = isinstance(answer, bytes)
+        data = answer if binary else json.dumps(answer, ensure_ascii=False).encode("utf-8")
         handler.send_response(status)
-        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Type", "application/zip" if binary else "application/json")
         handler.send_header("Content-Length", str(len(data)))
         for name, value in (headers or {}).items():
             handler.send_header(name, value)
         handler.end_headers()
         handler.wfile.write(data)
+
+
+def _body(kind: str, raw: bytes) -> Any:
+    """A request's body: JSON, or the fields of a form (``curl --form``, ``--data``)."""
+    if not raw:
+        return None
+    if kind.startswith("multipart/form-data"):
+        message = BytesParser(policy=policy.HTTP).parsebytes(
+            f"Content-Type: {kind}\r\n\r\n".encode() + raw
+        )
+        return {
+            part.get_param("name", header="content-disposition"): part.get_content()
+            for part in message.iter_parts()
+        }
+    if kind.startswith("application/x-www-form-urlencoded"):
+        return {k: v[-1] for k, v in parse_qs(raw.decode("utf-8")).items()}
+    return json.loads(raw)

@@ -40,7 +40,8 @@ audit: $(VENV)/.installed-test
 # with a CJK font (Playwright's own browser download is never used), Java for the Nu HTML
 # Checker, Node's npm. From npm, pinned by package-lock.json into node_modules/ (git-ignored):
 # axe-core and vnu-jar (its install script, which would fetch a Java, is not run), and
-# gitlab-ci-local, which checks .gitlab-ci.yml (tests/test_gitlab_ci.py).
+# gitlab-ci-local, which checks .gitlab-ci.yml (tests/test_gitlab_ci.py). curl and unzip run
+# the GitLab deployment script of docs/gitlab.md (tests/test_doc_commands.py).
 # CI runs `make test` as root on a fresh machine. Without root nothing comes from apt: the
 # browser tests then skip and say what is missing (under CI=true they fail instead).
 browser-deps: node_modules/.installed
@@ -51,6 +52,8 @@ apt-deps:
 	dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
 	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
+	command -v curl >/dev/null || missing="$$missing curl"; \
+	command -v unzip >/dev/null || missing="$$missing unzip"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "apt-get install$$missing"; \

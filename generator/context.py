@@ -370,10 +370,25 @@ def _department(
     )
 
 
+def department_order(portfolio: PortfolioStatus) -> list[str]:
+    """Every department's id in the order of the departments page (:func:`_falling_behind`):
+    the order in which the weekly digest lists them."""
+    behind = falling_behind(portfolio)
+    pages = [
+        _department(portfolio, d.id, d.name, [], behind.get(d.id), {})
+        for d in portfolio.site.departments
+    ]
+    return [row["id"] for row in _league(pages)]
+
+
+def _league(pages: list[DepartmentPage]) -> list[DepartmentRow]:
+    return sorted((_department_row(p) for p in pages), key=_falling_behind)
+
+
 def _departments_index(
     portfolio: PortfolioStatus, pages: list[DepartmentPage]
 ) -> DepartmentsIndexPage:
-    rows = sorted((_department_row(p) for p in pages), key=_falling_behind)
+    rows = _league(pages)
     warnings = [r for r in rows if r["overdue"] or r["stale_projects"]]
     path = "departments/index.html"
     overdue = sum(r["overdue"] for r in rows)

@@ -47,6 +47,7 @@ import bisect
 import datetime as dt
 import functools
 import html as htmllib
+import itertools
 import re
 import unicodedata
 from collections import defaultdict
@@ -106,6 +107,8 @@ class Report:
     note: Note
     anchor: str
     """Its id on its project's page (:func:`context.report_anchors`)."""
+    link: str
+    """Its full text, from the site's root: ``projects/<id>/index.html#<anchor>``."""
     line: str
     """Its first line as plain text, cut to :data:`LINE_WIDTH` columns."""
     cut: bool
@@ -360,7 +363,8 @@ def _reports(notes: list[Dated]) -> list[ProjectReports]:
 def _report(dated: Dated) -> Report:
     status, note, anchor = dated
     line, cut = first_line(note.text)
-    return Report(status, note, anchor, line, cut)
+    link = f"projects/{status.project.id}/index.html#{anchor}"
+    return Report(status, note, anchor, link, line, cut)
 
 
 _BREAK = re.compile(
@@ -371,8 +375,10 @@ _TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
 _WRAPPED = re.compile(r"(?<=[^\x00-\x7f])\n(?=[^\x00-\x7f])")
 """A line wrapped in the file between two Chinese characters: joined without a space."""
 _SPACES = re.compile(r"\s+")
-_BREAKS_AFTER = "。！？；，、.!?;,:：)）]】”’"
-"""Characters after which a line cut short may end (before the '…')."""
+_TEXT = re.compile(r">[^<]*?[^<\s]")
+"""Some text after a tag (a break's, where :func:`first_line` looks on from)."""
+_CLAUSE = re.compile(r".*[。！？；，、.!?;,:：)）\]】”’ ]", re.S)
+"""A line cut short ends after its last punctuation mark or space (before the '…')."""
 
 
 def first_line(text: str, width: int = LINE_WIDTH) -> tuple[str, bool]:
@@ -381,12 +387,15 @@ def first_line(text: str, width: int = LINE_WIDTH) -> tuple[str, bool]:
     its words; at most ``width`` columns wide with the '…' (:func:`cut`). The '…' also
     ends a line after which the report goes on. Returns the line and whether it is only
     a part of the report."""
-    pieces = _BREAK.split(str(markdown_to_html(text)))
-    for n, piece in enumerate(pieces):
-        line = _plain(piece)
+    rendered = str(markdown_to_html(text))
+    breaks = (m.span() for m in _BREAK.finditer(rendered))
+    start = 0
+    for stop, after in itertools.chain(breaks, [(len(rendered), len(rendered))]):
+        line = _plain(rendered[start:stop])
+        start = after
         if not line:
             continue
-        if any(_plain(rest) for rest in pieces[n + 1 :]):  # the report goes on: room for '…'
+        if _TEXT.search(rendered, after - 1):  # the report goes on: room for its '…'
             shown, short = cut(line, width - 1)
             return (shown if short else _ellipsis(shown)), True
         return cut(line, width)
@@ -394,8 +403,12 @@ def first_line(text: str, width: int = LINE_WIDTH) -> tuple[str, bool]:
 
 
 def _plain(html: str) -> str:
-    text = htmllib.unescape(_TAG.sub("", html))
-    return _SPACES.sub(" ", _WRAPPED.sub("", text)).strip()
+    text = _TAG.sub("", html)
+    if "&" in text:
+        text = htmllib.unescape(text)
+    if "\n" in text:
+        text = _WRAPPED.sub("", text)
+    return _SPACES.sub(" ", text).strip()
 
 
 def _ellipsis(head: str) -> str:
@@ -408,20 +421,28 @@ def cut(line: str, width: int = LINE_WIDTH) -> tuple[str, bool]:
     second half if it has one (a clause, a word), else wherever the columns run out."""
     if len(line) * 2 <= width:
         return line, False
-    used, end = 0, len(line)
-    for i, char in enumerate(line):
-        used += 2 if unicodedata.east_asian_width(char) in "WF" else 1
-        if used > width - 1:  # one column for the '…'
-            end = i
-            break
-    else:
+    # One character a column: a wide one followed by a NUL for its second.
+    columns = line if line.isascii() else line[: width + 1].translate(_padding())
+    if len(columns) <= width and len(line) <= width:
         return line, False
-    head = line[:end]
-    for i in range(len(head) - 1, len(head) // 2 - 1, -1):
-        if head[i] in _BREAKS_AFTER or head[i] == " ":
-            head = head[: i + 1]
-            break
-    return _ellipsis(head), True
+    head = columns[: width - 1]  # one column for the '…'
+    if columns[width - 1 : width] == "\0":  # a wide character's second column would not fit
+        head = head[:-1]
+    head = head.replace("\0", "")
+    clause = _CLAUSE.match(head, len(head) // 2)
+    return _ellipsis(head[: clause.end()] if clause else head), True
+
+
+@functools.cache
+def _padding() -> dict[int, str]:
+    """Each wide or full-width character (East Asian width W or F: Chinese, Japanese,
+    Korean, full-width forms, most emoji) → itself and a NUL, for :func:`cut`; made once."""
+    planes = itertools.chain(
+        range(0x1100, 0x10000), range(0x1F000, 0x1FB00), range(0x20000, 0x3FFFE)
+    )
+    return {
+        code: chr(code) + "\0" for code in planes if unicodedata.east_asian_width(chr(code)) in "WF"
+    }
 
 
 Series = tuple[ProjectStatus, Indicator, list[dt.date], list[IndicatorValue]]
@@ -497,27 +518,53 @@ def _problems(notes: list[Dated]) -> list[Report]:
     return [_report(d) for d in sorted(found, key=lambda d: (d[0].project.id, d[1].date))]
 
 
-def _complete_department(
-    page: DepartmentWeekPage, series: list[Series], paced: list[Paced]
+def _department_week(
+    state: PortfolioStatus,
+    page: WeekPage,
+    department: DepartmentWeek,
+    series: list[Series],
+    paced: list[Paced],
 ) -> DepartmentWeekPage:
     """A department's week with its reports' first lines, the indicators that changed and
     those behind pace (built when it is rendered)."""
-    changes = _indicator_changes(series, page["week"])
+    week = page["week"]
+    counts = (
+        len(department.completed),
+        len(department.missed),
+        len(department.replans),
+        len(department.coming),
+        len(department.notes),
+    )
+    span = (week.monday, week.sunday)
+    path = department.path
+    preview = meta.week(state.site, path, week.number, week.year, span, counts, department.name)
+    changes = _indicator_changes(series, week)
     changed = [c for c in changes if c.changed]
     return DepartmentWeekPage(
-        **{
-            **page,
-            "reports": _reports(page["department"].notes),
-            "changed": changed,
-            "unchanged": len(changes) - len(changed),
-            "behind_pace": _behind_pace(paced, page["until"], page["site"].pace_weeks),
-        }
+        **context.common(state, path, "weeks", preview),
+        **_shared(page),
+        department=department,
+        reports=_reports(department.notes),
+        changed=changed,
+        unchanged=len(changes) - len(changed),
+        behind_pace=_behind_pace(paced, page["until"], state.site.pace_weeks),
     )
 
 
-def _complete_indicators(page: IndicatorsPage, series: list[Series]) -> IndicatorsPage:
+def _department_indicators(
+    state: PortfolioStatus, page: WeekPage, department: DepartmentWeek, series: list[Series]
+) -> IndicatorsPage:
     """Every indicator of a department's projects as of the week (built when rendered)."""
-    return IndicatorsPage(**{**page, "indicators": _indicator_changes(series, page["week"])})
+    week = page["week"]
+    path = department.indicators_path
+    span = (week.monday, week.sunday)
+    preview = meta.week_indicators(state.site, path, week.number, week.year, span, department.name)
+    return IndicatorsPage(
+        **context.common(state, path, "weeks", preview),
+        **_shared(page),
+        department=department,
+        indicators=_indicator_changes(series, week),
+    )
 
 
 Paced = tuple[ProjectStatus, IndicatorStatus, float, dt.date, dt.date]
@@ -670,49 +717,16 @@ def _department_pages(
     series: dict[str, list[Series]],
     paced: dict[str, list[Paced]],
 ) -> Iterator[Page]:
-    """The pages of each department of one week: its week, its indicators."""
-    week = page["week"]
-    span = (week.monday, week.sunday)
+    """The pages of each department of one week: its week, its indicators (each built by
+    the worker that renders it)."""
     for department in page["department_weeks"]:
-        d = department.id
-        counts = (
-            len(department.completed),
-            len(department.missed),
-            len(department.replans),
-            len(department.coming),
-            len(department.notes),
+        found = series.get(department.id, [])
+        week = functools.partial(
+            _department_week, state, page, department, found, paced.get(department.id, [])
         )
-        preview = meta.week(
-            state.site, department.path, week.number, week.year, span, counts, department.name
-        )
-        base = DepartmentWeekPage(
-            **context.common(state, department.path, "weeks", preview),
-            **_shared(page),
-            department=department,
-            reports=[],  # filled in by _complete_department
-            changed=[],
-            unchanged=0,
-            behind_pace=[],
-        )
-        yield Page(
-            department.path,
-            "week_department.html",
-            make=functools.partial(_complete_department, base, series.get(d, []), paced.get(d, [])),
-        )
-        preview = meta.week_indicators(
-            state.site, department.indicators_path, week.number, week.year, span, department.name
-        )
-        indicators = IndicatorsPage(
-            **context.common(state, department.indicators_path, "weeks", preview),
-            **_shared(page),
-            department=department,
-            indicators=[],  # filled in by _complete_indicators
-        )
-        yield Page(
-            department.indicators_path,
-            "week_indicators.html",
-            make=functools.partial(_complete_indicators, indicators, series.get(d, [])),
-        )
+        yield Page(department.path, "week_department.html", make=week)
+        every = functools.partial(_department_indicators, state, page, department, found)
+        yield Page(department.indicators_path, "week_indicators.html", make=every)
 
 
 def _shared(page: WeekPage) -> _WeekFields:

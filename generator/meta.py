@@ -227,20 +227,6 @@ def week(
     return make(site, path, titled(site, title), parts)
 
 
-def week_indicators(
-    site: SiteConfig,
-    path: str,
-    number: int,
-    year: int,
-    span: tuple[dt.date, dt.date],
-    department: str,
-) -> Meta:
-    """Every indicator of a department's projects as of one week: its name and dates."""
-    indicators = translator(site.language).gettext("Indicators")
-    title = SEPARATOR.join([indicators, _week_title(site, number, year, department)])
-    return make(site, path, titled(site, title), [_dates(site, span)])
-
-
 def _week_title(site: SiteConfig, number: int, year: int, department: str | None) -> str:
     """``Week 47, 2026``, after the department's name when there is one."""
     title = translator(site.language).gettext("Week %(week)d, %(year)d")

@@ -3,7 +3,7 @@
 A week has its page (``weeks/<week>/index.html``: the table of lead departments, then what
 was missed, moved and reported as a problem, by department), and each department that leads
 a project has its page of the week (``weeks/<week>/<id>/index.html``: everything, reports as
-first lines linking their full text) and the week's indicators (``…/<id>/indicators.html``).
+first lines linking their full text, the indicators that changed, then those that did not).
 
 One inline fixture, built as of Wednesday 2026-11-25 (ISO week 2026-W48), whose every
 milestone, note and figure sits at a known place around the week boundaries:
@@ -236,7 +236,6 @@ def test_no_dated_item_gives_the_as_of_week_alone(root: Root) -> None:
         "weeks/index.html",
         "weeks/2026-W48/index.html",
         "weeks/2026-W48/personnel/index.html",
-        "weeks/2026-W48/personnel/indicators.html",
     ]
 
 
@@ -355,7 +354,7 @@ def test_the_departments_table_in_the_order_of_the_departments_page(
         ["人事处", "1", "0", "0", "0", "0", "0", "0", "0", "(人事处)", "0"],
     ]
     assert 'href="../../weeks/2026-W47/academic-affairs/index.html">教务处</a>' in body
-    assert 'href="../../weeks/2026-W47/personnel/indicators.html">0' in body
+    assert 'href="../../weeks/2026-W47/personnel/index.html#unchanged">0' in body
 
 
 def test_a_milestone_another_department_delivers_names_it(fixture: Root, run: Run) -> None:
@@ -511,7 +510,7 @@ def test_first_line(text: str, line: str, cut: bool) -> None:
 def changes(page: Any) -> dict[str, tuple[float, float | None, float | None, str, bool]]:
     return {
         c.indicator.name: (c.value, c.previous, c.change, c.trend, c.reported)
-        for c in page["indicators"]
+        for c in page["changed"] + page["unchanged"]
     }
 
 
@@ -519,7 +518,7 @@ def test_indicator_change_against_the_previous_sunday(fixture: Root) -> None:
     pages = week_pages(fixture)
 
     def every(week: str) -> dict[str, tuple[float, float | None, float | None, str, bool]]:
-        return changes(pages[f"weeks/{week}/academic-affairs/indicators.html"])
+        return changes(pages[f"weeks/{week}/academic-affairs/index.html"])
 
     assert every("2026-W45") == {}
     assert every("2026-W46") == {
@@ -539,18 +538,28 @@ def test_indicator_change_against_the_previous_sunday(fixture: Root) -> None:
     }
 
 
-def test_changed_indicators_in_full_the_unchanged_counted(fixture: Root) -> None:
+def test_changed_indicators_first_the_unchanged_counted_on_the_week(fixture: Root) -> None:
+    """Figures again in W48 (the same 7 for Newcomer) leave it unchanged there."""
+    fixture.project(
+        "alpha", ALPHA.replace("value: 7}", "value: 7}\n      - {date: 2026-11-24, value: 7}")
+    )
     pages = week_pages(fixture)
     w47 = pages["weeks/2026-W47/academic-affairs/index.html"]
     assert [c.indicator.name for c in w47["changed"]] == ["Courses", "Rate", "Newcomer"]
-    assert w47["unchanged"] == 0
+    assert w47["unchanged"] == []
     w48 = pages["weeks/2026-W48/academic-affairs/index.html"]
-    assert (w48["changed"], w48["unchanged"]) == ([], 3)
-    figures = pages["weeks/2026-W48/index.html"]["figures"]
-    assert [(f.department.id, f.changed, f.unchanged) for f in figures] == [
-        ("academic-affairs", 0, 3),
-        ("personnel", 0, 0),
+    assert w48["changed"] == []
+    assert [(c.indicator.name, c.reported) for c in w48["unchanged"]] == [
+        ("Courses", False),
+        ("Rate", False),
+        ("Newcomer", True),
     ]
+    for week, counted in (("2026-W47", (3, 0)), ("2026-W48", (0, 3)), ("2026-W45", (0, 0))):
+        figures = pages[f"weeks/{week}/index.html"]["figures"]
+        assert [(f.department.id, f.changed, f.unchanged) for f in figures] == [
+            ("academic-affairs", *counted),
+            ("personnel", 0, 0),
+        ]
 
 
 def test_trend_arrows_carry_a_text_alternative(fixture: Root, run: Run) -> None:
@@ -562,14 +571,12 @@ def test_trend_arrows_carry_a_text_alternative(fixture: Root, run: Run) -> None:
         in w47
     )
     assert "first figure" in w47
-    assert "0 indicators unchanged this week." in w47
+    assert '<h3 id="unchanged">Unchanged this week (0)</h3>' in w47
     w48 = (out / "weeks/2026-W48/academic-affairs/index.html").read_text(encoding="utf-8")
-    assert "<table" not in section(w48, "indicators")
-    assert "3 indicators unchanged this week." in w48
-    assert 'href="../../../weeks/2026-W48/academic-affairs/indicators.html"' in w48
-    every = (out / "weeks/2026-W48/academic-affairs/indicators.html").read_text(encoding="utf-8")
-    assert every.count('<span class="arrow" aria-hidden="true">▶</span> unchanged') == 3
-    assert every.count("(not updated this week)") == 3
+    assert '<h3 id="changed">Changed this week (0)</h3>' in w48
+    unchanged = w48[w48.index('<h3 id="unchanged">') :]
+    assert unchanged.count('<span class="arrow" aria-hidden="true">▶</span> unchanged') == 3
+    assert unchanged.count("(not updated this week)") == 3
 
 
 # --- the index, the home page, the build ---------------------------------------------------

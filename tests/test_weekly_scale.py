@@ -9,9 +9,9 @@ For the week with the most reports and for the week with the largest page:
 * every report of the week is linked, once, from its lead department's page of the week,
   which the week's page links; each link leads to an id of its project's page, and that id
   is the report's (the project's reports of that date in the order of its file);
-* every indicator with a figure by the week's end is on its department's indicator page,
-  which the week's table links; the ones that changed are also on the department's page
-  of the week, in full, and the table's counts are those rows;
+* every indicator with a figure by the week's end is on its department's page of the week,
+  those that changed first, then those that did not, as many of each as the week's table
+  counts;
 * the indicators behind pace, counted on the week's page, are listed on its departments'.
 """
 
@@ -35,10 +35,10 @@ LIMIT = 500_000
 ROW = re.compile(
     r'<th scope="row"><a href="\.\./\.\./(weeks/[^"]+/index\.html)">[^<]+</a></th>\s*'
     + r'<td class="num">(?:<strong class="alert">)?(\d+)(?:</strong>)?</td>\s*' * 7
-    + r'<td class="num"><a href="\.\./\.\./(weeks/[^"]+/indicators\.html)">(\d+)<span',
+    + r'<td class="num"><a href="\.\./\.\./weeks/[^"]+/index\.html#unchanged">(\d+)<span',
 )
 """A row of the week's table: the department's page, its reports, problems, completed,
-missed, moved, due next, indicators changed; its indicator page and indicators unchanged."""
+missed, moved, due next, indicators changed and unchanged."""
 REPORT = re.compile(r'<a href="(?:\.\./)+projects/([^/]+)/index\.html#(report-[^"]+)">')
 INDICATOR = re.compile(
     r'<th scope="row">([^<]+)</th>\s*<td><a href="(?:\.\./)+projects/([^/]+)/index\.html#indicators">'
@@ -97,8 +97,8 @@ def test_every_page_of_every_week_is_under_500_kb(site: Path) -> None:
     assert weeks[largest] < LIMIT, f"{largest}: {weeks[largest]:,} bytes"
     heavy = {path: size for path, size in sizes.items() if size >= LIMIT}
     assert heavy == {}
-    # Its departments' pages too: 14 departments, a week's page and an indicator page each.
-    assert len(sizes) == 1 + len(weeks) + 53 * 14 * 2  # the index of the weeks too
+    # Its departments' pages too: 14 departments, each with a page of every week.
+    assert len(sizes) == 1 + len(weeks) + 53 * 14  # the index of the weeks too
 
 
 def test_every_report_of_the_week_links_its_full_text(
@@ -153,14 +153,14 @@ def test_every_indicator_of_the_week_is_reachable(site: Path, data: dict[str, An
         week = read(site, f"weeks/{name}/index.html")
         found: Counter[tuple[str, str]] = Counter()
         behind = 0
-        for path, *counts, indicators_path, unchanged in ROW.findall(week):
-            changed = int(counts[6])
-            every = INDICATOR.findall(read(site, indicators_path))
-            assert len(every) == changed + int(unchanged), indicators_path
-            found.update((project, label.rsplit(" (", 1)[0]) for label, project in every)
-            page = read(site, path)
-            assert len(INDICATOR.findall(section(page, "indicators"))) == changed, path
-            behind += len(PACE.findall(section(page, "behind-pace")))
+        for path, *counts, unchanged in ROW.findall(week):
+            page = section(read(site, path), "indicators")
+            split = page.index('<h3 id="unchanged">')
+            changed = INDICATOR.findall(page[:split])
+            assert len(changed) == int(counts[6]), path
+            assert len(INDICATOR.findall(page[split:])) == int(unchanged), path
+            found.update((p, label.rsplit(" (", 1)[0]) for label, p in INDICATOR.findall(page))
+            behind += len(PACE.findall(section(read(site, path), "behind-pace")))
         assert found == expected and len(expected) == 3000
         total = re.search(r"<dt>[^<]+</dt><dd>(\d+)</dd></div>\s*</dl>", week)
         assert total is not None and int(total[1]) == behind > 0

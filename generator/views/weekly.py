@@ -35,10 +35,8 @@ need following up, and for what; then one department's week in full:
   wrong that week, not with the portfolio's routine reporting.
 * ``weeks/<week>/<department>/index.html``, a department's week (the projects it leads):
   every list above in full — milestones completed, missed, moved, due next; every report's
-  first line; the indicators behind pace; the indicators that changed, in full, and how
-  many did not, with a link to
-* ``weeks/<week>/<department>/indicators.html``: every indicator of its projects, with its
-  figure as of the week.
+  first line; the indicators behind pace; every indicator's figure, those that changed
+  first, then those that did not (which the week's table counts and links).
 """
 
 from __future__ import annotations
@@ -140,8 +138,6 @@ class DepartmentWeek:
     name: str
     path: str
     """Its page for the week, ``weeks/<week>/<id>/index.html``."""
-    indicators_path: str
-    """Every indicator of its projects that week, ``weeks/<week>/<id>/indicators.html``."""
     completed: list[Entry]
     missed: list[Entry]
     replans: list[ReplanEntry]
@@ -250,17 +246,10 @@ class DepartmentWeekPage(_Week):
     reports: list[ProjectReports]
     changed: list[IndicatorChange]
     """Its indicators that changed this week, by project id and in the file's order."""
-    unchanged: int
-    """Its indicators with a figure that did not change this week."""
+    unchanged: list[IndicatorChange]
+    """Its indicators with a figure that did not change this week, in the same order."""
     behind_pace: list[PaceEntry]
     """Its indicators behind pace as of ``until``, by project id and in the file's order."""
-
-
-class IndicatorsPage(_Week):
-    """Every indicator of one department's projects, with its figure as of the week."""
-
-    department: DepartmentWeek
-    indicators: list[IndicatorChange]
 
 
 class WeeksIndexPage(Common):
@@ -493,10 +482,9 @@ def _complete(
     week, until, pace_weeks = page["week"], page["until"], page["site"].pace_weeks
     figures = []
     for department in page["department_weeks"]:
-        changes = _indicator_changes(series.get(department.id, []), week)
-        changed = sum(1 for c in changes if c.changed)
+        changed, unchanged = _changes_counted(series.get(department.id, []), week)
         behind = _behind_pace(paced.get(department.id, []), until, pace_weeks)
-        figures.append(DepartmentFigures(department, changed, len(changes) - changed, len(behind)))
+        figures.append(DepartmentFigures(department, changed, unchanged, len(behind)))
     problems = [
         DepartmentProblems(department, reports)
         for department in page["department_weeks"]
@@ -525,8 +513,8 @@ def _department_week(
     series: list[Series],
     paced: list[Paced],
 ) -> DepartmentWeekPage:
-    """A department's week with its reports' first lines, the indicators that changed and
-    those behind pace (built when it is rendered)."""
+    """A department's week with its reports' first lines, its indicators and those behind
+    pace (built when it is rendered)."""
     week = page["week"]
     counts = (
         len(department.completed),
@@ -539,31 +527,14 @@ def _department_week(
     path = department.path
     preview = meta.week(state.site, path, week.number, week.year, span, counts, department.name)
     changes = _indicator_changes(series, week)
-    changed = [c for c in changes if c.changed]
     return DepartmentWeekPage(
         **context.common(state, path, "weeks", preview),
         **_shared(page),
         department=department,
         reports=_reports(department.notes),
-        changed=changed,
-        unchanged=len(changes) - len(changed),
+        changed=[c for c in changes if c.changed],
+        unchanged=[c for c in changes if not c.changed],
         behind_pace=_behind_pace(paced, page["until"], state.site.pace_weeks),
-    )
-
-
-def _department_indicators(
-    state: PortfolioStatus, page: WeekPage, department: DepartmentWeek, series: list[Series]
-) -> IndicatorsPage:
-    """Every indicator of a department's projects as of the week (built when rendered)."""
-    week = page["week"]
-    path = department.indicators_path
-    span = (week.monday, week.sunday)
-    preview = meta.week_indicators(state.site, path, week.number, week.year, span, department.name)
-    return IndicatorsPage(
-        **context.common(state, path, "weeks", preview),
-        **_shared(page),
-        department=department,
-        indicators=_indicator_changes(series, week),
     )
 
 
@@ -598,6 +569,23 @@ def _behind_pace(paced: list[Paced], until: dt.date, pace_weeks: int) -> list[Pa
         if pace.behind:
             found.append(PaceEntry(status, indicator, pace))
     return found
+
+
+def _changes_counted(series: list[Series], week: Week) -> tuple[int, int]:
+    """How many indicators with a figure by the week's end changed that week (up, down or a
+    first figure, as :func:`_indicator_changes` tells), and how many did not."""
+    changed = unchanged = 0
+    end, end_before = week.sunday, week.sunday - WEEK
+    for _, _, dates, values in series:
+        at = bisect.bisect_right(dates, end)
+        if not at:
+            continue
+        earlier = bisect.bisect_right(dates, end_before)
+        if earlier and round(values[at - 1].value - values[earlier - 1].value, 9) == 0:
+            unchanged += 1
+        else:
+            changed += 1
+    return changed, unchanged
 
 
 def _trend(change: float | None) -> Trend:
@@ -657,7 +645,6 @@ def _week_pages(
                 id=d,
                 name=names[d],
                 path=department_path(week, d),
-                indicators_path=indicators_path(week, d),
                 completed=lists[0].get(d, []),
                 missed=lists[1].get(d, []),
                 replans=lists[2].get(d, []),
@@ -706,27 +693,18 @@ def department_path(week: Week, department: str) -> str:
     return f"weeks/{week.name}/{department}/index.html"
 
 
-def indicators_path(week: Week, department: str) -> str:
-    """Every indicator of a department's projects, as of ``week``."""
-    return f"weeks/{week.name}/{department}/indicators.html"
-
-
 def _department_pages(
     state: PortfolioStatus,
     page: WeekPage,
     series: dict[str, list[Series]],
     paced: dict[str, list[Paced]],
 ) -> Iterator[Page]:
-    """The pages of each department of one week: its week, its indicators (each built by
-    the worker that renders it)."""
-    for department in page["department_weeks"]:
-        found = series.get(department.id, [])
-        week = functools.partial(
-            _department_week, state, page, department, found, paced.get(department.id, [])
+    """The page of each department of one week (built by the worker that renders it)."""
+    for d in page["department_weeks"]:
+        make = functools.partial(
+            _department_week, state, page, d, series.get(d.id, []), paced.get(d.id, [])
         )
-        yield Page(department.path, "week_department.html", make=week)
-        every = functools.partial(_department_indicators, state, page, department, found)
-        yield Page(department.indicators_path, "week_indicators.html", make=every)
+        yield Page(d.path, "week_department.html", make=make)
 
 
 def _shared(page: WeekPage) -> _WeekFields:

@@ -11,8 +11,8 @@ as a supervision office reads it:
   scrolled to that report, highlighted, whose text begins with that line;
 * a department's name, clicked, opens its page of the week; a report's first line there,
   clicked, lands on the report's full text in the same way;
-* the count of its indicators unchanged, clicked, opens its indicator page, with a row for
-  each indicator counted in the table;
+* the count of a department's indicators unchanged, clicked, opens its page of the week at
+  those indicators, one row each, after the ones that changed, one row each as counted;
 * no page scrolls sideways (wide tables scroll in their frame), axe-core finds no WCAG 2.1
   A/AA violation, nothing fails to load, and each page's first screen goes to
   ``test-artifacts/``.
@@ -175,12 +175,18 @@ def test_a_week_read_by_department(
     problems += follow_report(v, reports.last)
     v.page.go_back()
 
-    # Its indicators unchanged, counted on the week's page, open every indicator of the week.
+    # A department's indicators unchanged, counted on the week's page, open its page there.
     v.page.go_back()
     v.page.locator("table.week-departments tbody tr").first.locator("td.num a").click()
-    v.page.wait_for_url(f"**/weeks/{week}/*/indicators.html")
+    v.page.wait_for_url(f"**/weeks/{week}/*/index.html#unchanged")
+    landed = v.page.evaluate(
+        """() => ({id: document.querySelector(':target').id, height: window.innerHeight,
+                   top: document.querySelector(':target').getBoundingClientRect().top})"""
+    )
+    assert landed["id"] == "unchanged" and -1 <= landed["top"] < landed["height"], landed
     changed, unchanged = counts[0][6:8]
-    assert v.page.locator("table.week-indicators tbody tr").count() == changed + unchanged
+    assert v.page.locator("#changed + .table-wrap tbody tr").count() == changed
+    assert v.page.locator("#unchanged + .table-wrap tbody tr").count() == unchanged
     problems += check_page(v, size, f"weekly-{portfolio}-{size}-indicators")
 
     problems += v.problems

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from generator import charts, forge, forms, meta
-from generator.models import ProjectFile, SiteConfig
+from generator.models import Note, ProjectFile, SiteConfig
 from generator.pace import Schedule
 from generator.status import (
     HEALTH_ORDER,
@@ -117,6 +117,9 @@ class ProjectPage(Common):
     """The project's own battle-map row, on its own time axis."""
     sparklines: list[charts.Sparkline]
     """One per indicator, in the order of ``status.indicators``."""
+    report_ids: list[str]
+    """The id of each report on the page, in the order of ``status.notes``
+    (:func:`report_anchors`): where the weekly digest links each report's full text."""
 
 
 @dataclass(frozen=True)
@@ -300,7 +303,22 @@ def _project(
         status=status,
         strip=charts.project_strip(status, portfolio.today, portfolio.site.language),
         sparklines=[charts.sparkline(i) for i in status.indicators],
+        report_ids=report_anchors(status.notes),
     )
+
+
+def report_anchors(notes: Iterable[Note]) -> list[str]:
+    """Each report's id on its project's page, in the order given: ``report-2026-11-18``,
+    and ``report-2026-11-18-2`` for the second report of that date (in the order of the
+    file). The id stays when a report of another date is added, removed or moved, so a
+    link to it keeps its report; the order of ``status.notes`` (newest first, one date's
+    in the file's order) and the file's own give every report the same id."""
+    seen: dict[dt.date, int] = {}
+    anchors = []
+    for note in notes:
+        n = seen[note.date] = seen.get(note.date, 0) + 1
+        anchors.append(f"report-{note.date.isoformat()}" + (f"-{n}" if n > 1 else ""))
+    return anchors
 
 
 def _index(portfolio: PortfolioStatus) -> IndexPage:
@@ -359,10 +377,25 @@ def _department(
     )
 
 
+def department_order(portfolio: PortfolioStatus) -> list[str]:
+    """Every department's id in the order of the departments page (:func:`_falling_behind`):
+    the order in which the weekly digest lists them."""
+    behind = falling_behind(portfolio)
+    pages = [
+        _department(portfolio, d.id, d.name, [], behind.get(d.id), {})
+        for d in portfolio.site.departments
+    ]
+    return [row["id"] for row in _league(pages)]
+
+
+def _league(pages: list[DepartmentPage]) -> list[DepartmentRow]:
+    return sorted((_department_row(p) for p in pages), key=_falling_behind)
+
+
 def _departments_index(
     portfolio: PortfolioStatus, pages: list[DepartmentPage]
 ) -> DepartmentsIndexPage:
-    rows = sorted((_department_row(p) for p in pages), key=_falling_behind)
+    rows = _league(pages)
     warnings = [r for r in rows if r["overdue"] or r["stale_projects"]]
     path = "departments/index.html"
     overdue = sum(r["overdue"] for r in rows)

@@ -207,17 +207,15 @@ def week(
     year: int,
     span: tuple[dt.date, dt.date],
     counts: tuple[int, int, int, int, int],
+    department: str | None = None,
 ) -> Meta:
-    """One week's digest: its dates, and its counts under the page's own headings
-    (``counts``: milestones completed, missed, due dates moved, milestones due in the
-    coming week, reports filed)."""
+    """One week's digest, or one ``department``'s part of it: its dates, and its counts
+    under the page's own headings (``counts``: milestones completed, missed, due dates
+    moved, milestones due in the coming week, reports filed)."""
     language = site.language
     t = translator(language)
-    title = t.gettext("Week %(week)d, %(year)d") % {"week": number, "year": year}
-    dates = t.gettext("%(start)s to %(end)s") % {
-        "start": span[0].isoformat(),
-        "end": span[1].isoformat(),
-    }
+    title = _week_title(site, number, year, department)
+    dates = _dates(site, span)
     labels = (
         t.gettext("Milestones completed"),
         t.gettext("Milestones missed"),
@@ -227,6 +225,20 @@ def week(
     )
     parts = [dates, *(counted(language, label, n) for label, n in zip(labels, counts, strict=True))]
     return make(site, path, titled(site, title), parts)
+
+
+def _week_title(site: SiteConfig, number: int, year: int, department: str | None) -> str:
+    """``Week 47, 2026``, after the department's name when there is one."""
+    title = translator(site.language).gettext("Week %(week)d, %(year)d")
+    title %= {"week": number, "year": year}
+    return f"{department}{SEPARATOR}{title}" if department else title
+
+
+def _dates(site: SiteConfig, span: tuple[dt.date, dt.date]) -> str:
+    return translator(site.language).gettext("%(start)s to %(end)s") % {
+        "start": span[0].isoformat(),
+        "end": span[1].isoformat(),
+    }
 
 
 def search(site: SiteConfig, path: str) -> Meta:

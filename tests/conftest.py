@@ -139,3 +139,28 @@ def validated(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(pipeline, "validate_project", counting)
     return found
+
+
+SCALE_PROJECTS = 1000
+"""The size at which the weekly digest must stay readable (issue 18): the benchmark's."""
+
+
+@pytest.fixture(scope="session")
+def thousand_projects(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The benchmark's synthetic portfolio of :data:`SCALE_PROJECTS` projects, as
+    ``make bench`` writes it (tests/bench/synth.py with its defaults: 20 milestones, 100
+    reports and 3 indicators of 52 weekly figures a project), built once per session as of
+    its date, without the search index (which no test of it reads; Pagefind would take
+    as long again). The built site's folder; its root is beside it (``../root``)."""
+    from generator import search
+    from tests.bench import synth
+
+    base = tmp_path_factory.mktemp("thousand")
+    synth.write_portfolio(base / "root", SCALE_PROJECTS)
+    out = base / "site"
+    today = synth.TODAY.isoformat()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "build_index", lambda *args: None)
+        code = main(["build", "--root", str(base / "root"), "--out", str(out), "--today", today])
+    assert code == 0
+    return out

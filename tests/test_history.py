@@ -372,7 +372,7 @@ def test_departments_league_counts_slipped_milestones_and_days(site: Path) -> No
 
 def test_weekly_digest_lists_the_replans_of_the_week(site: Path) -> None:
     page = (site / "weeks/2026-W15/index.html").read_text(encoding="utf-8")
-    section = text_of(page[page.index('id="replans"') : page.index('<h2 id="coming"')])
+    section = text_of(page[page.index('id="replans"') : page.index('<h2 id="problems"')])
     assert (
         "Alpha — Submit plan 2026-04-06 : 2026-06-15 → 2026-07-15 (+30 days) · "
         "+30 days in all since the baseline 2026-06-15" in section
@@ -381,9 +381,9 @@ def test_weekly_digest_lists_the_replans_of_the_week(site: Path) -> None:
     assert "2026-07-15 → 2026-08-01 (+17 days) · +47 days in all since the baseline" in june
     assert "Delta — Report 2026-06-08 : 2026-10-01 → 2026-10-20 (+19 days)" in june
     quiet = (site / "weeks/2026-W16/index.html").read_text(encoding="utf-8")
-    assert text_of(quiet[quiet.index('id="replans"') : quiet.index('<h2 id="coming"')]).endswith(
-        "None."
-    )
+    assert text_of(
+        quiet[quiet.index('id="replans"') : quiet.index('<h2 id="problems"')]
+    ).endswith("None.")
 
 
 def test_weekly_context_holds_the_replans(repo: Repo) -> None:

@@ -359,9 +359,19 @@ def test_the_weekly_digest_lists_the_indicators_behind_pace_that_week(
     out = build(run, fixture)
 
     def listed(week: str) -> list[str]:
-        html = page(out, f"weeks/{week}/index.html")
+        """On the page of the week of alpha's lead department."""
+        html = page(out, f"weeks/{week}/academic-affairs/index.html")
         part = html[html.index('<h2 id="behind-pace">') : html.index('<h2 id="indicators">')]
         return [text_of(li) for li in re.findall(r"<li>(.*?)</li>", part, re.S)]
+
+    def counted(week: str) -> str:
+        """The week's own page counts them: in all, and in alpha's lead department's row."""
+        html = page(out, f"weeks/{week}/index.html")
+        total = re.search(r"<dt>Indicators behind pace</dt><dd>(\d+)</dd>", html)
+        assert total is not None
+        rows = re.findall(r"<tr.*?</tr>", html[html.index("<tbody>") :], re.S)
+        row = next(text_of(r) for r in rows if "教务处" in r)
+        return f"{total[1]} {row.split(' ')[-1]}"
 
     assert listed("2026-W48") == [
         "Late · Alpha At the pace of the last 4 weeks, the target is reached on 2026-12-09, "
@@ -386,6 +396,7 @@ def test_the_weekly_digest_lists_the_indicators_behind_pace_that_week(
     ]
     # Before any figure of alpha: none behind.
     assert listed("2026-W44") == []
+    assert [counted(w) for w in ("2026-W48", "2026-W47", "2026-W44")] == ["4 4", "4 4", "0 0"]
 
 
 # --- data.json, the workbook, check ------------------------------------------------------------

@@ -1,5 +1,10 @@
 """The weekly digest (weeks/) and the departments league table (departments/index.html).
 
+A week has its page (``weeks/<week>/index.html``: the table of lead departments, then what
+was missed, moved and reported as a problem, by department), and each department that leads
+a project has its page of the week (``weeks/<week>/<id>/index.html``: everything, reports as
+first lines linking their full text, the indicators that changed, then those that did not).
+
 One inline fixture, built as of Wednesday 2026-11-25 (ISO week 2026-W48), whose every
 milestone, note and figure sits at a known place around the week boundaries:
 
@@ -20,8 +25,9 @@ from typing import Any
 
 import pytest
 
-from generator import pipeline, status
+from generator import context, pipeline, status
 from generator.context import Page
+from generator.models import Note
 from generator.views import weekly
 from tests.conftest import Root, RunResult
 
@@ -146,12 +152,23 @@ def week_pages(root: Root, today: dt.date = TODAY) -> dict[str, Any]:
     return {p.path: p.context for p in pages}
 
 
+def weeks_only(pages: dict[str, Any]) -> list[str]:
+    """The paths of the weeks' own pages (not their departments'), in order."""
+    return [path for path in pages if re.fullmatch(r"weeks/[^/]+/index\.html", path)]
+
+
 def titles(entries: list[weekly.Entry]) -> list[str]:
     return [e.milestone.milestone.title for e in entries]
 
 
 def note_texts(page: Any) -> list[str]:
-    return [n.text for group in page["notes"] for kind in group.kinds for n in kind.notes]
+    """The texts of a week's reports, department by department."""
+    return [note.text for d in page["department_weeks"] for _, note, _ in d.notes]
+
+
+def report_texts(page: Any) -> list[str]:
+    """The texts of a department's reports of the week, as its page lists them."""
+    return [r.note.text for group in page["reports"] for kind in group.kinds for r in kind.reports]
 
 
 def build(run: Run, root: Root, today: str = "2026-11-25") -> Path:
@@ -200,7 +217,7 @@ def test_notes_fall_in_their_week_at_the_sunday_monday_boundary(fixture: Root) -
 def test_weeks_run_from_the_earliest_dated_item_to_the_as_of_week(fixture: Root) -> None:
     pages = week_pages(fixture)
     # Gamma's note of Thursday 2026-10-01 is the earliest dated item: week 2026-W40.
-    names = [p["week"].name for path, p in pages.items() if path != "weeks/index.html"]
+    names = [pages[path]["week"].name for path in weeks_only(pages)]
     assert names == [f"2026-W{n}" for n in range(40, 49)]
     index = pages["weeks/index.html"]
     assert [s.week.name for s in index["weeks"]] == [f"2026-W{n}" for n in range(48, 39, -1)]
@@ -215,7 +232,11 @@ def test_weeks_run_from_the_earliest_dated_item_to_the_as_of_week(fixture: Root)
 def test_no_dated_item_gives_the_as_of_week_alone(root: Root) -> None:
     root.site(SITE)
     root.project("alpha", "title: Alpha\nlead: personnel\n")
-    assert list(week_pages(root)) == ["weeks/index.html", "weeks/2026-W48/index.html"]
+    assert list(week_pages(root)) == [
+        "weeks/index.html",
+        "weeks/2026-W48/index.html",
+        "weeks/2026-W48/personnel/index.html",
+    ]
 
 
 def test_iso_year_edges(root: Root) -> None:
@@ -232,10 +253,10 @@ def test_iso_year_edges(root: Root) -> None:
         """,
     )
     pages = week_pages(root, dt.date(2027, 1, 6))
-    paths = list(pages)
-    assert paths[1] == "weeks/2026-W01/index.html"
+    paths = weeks_only(pages)
+    assert paths[0] == "weeks/2026-W01/index.html"
     assert paths[-1] == "weeks/2027-W01/index.html"
-    assert len(paths) == 1 + 53 + 1
+    assert len(paths) == 53 + 1
     assert not any("2025-W" in p for p in paths)
     assert note_texts(pages["weeks/2026-W01/index.html"]) == ["First Monday"]
     assert note_texts(pages["weeks/2026-W53/index.html"]) == ["New Year's Eve", "New Year's Day"]
@@ -276,56 +297,211 @@ def test_completed_missed_and_coming(fixture: Root) -> None:
     assert "Paused past due" in titles(w46["coming"])
 
 
+def section(html: str, heading_id: str) -> str:
+    """The page from the ``<h2>`` with this id up to the next ``<h2>`` (or the page's end)."""
+    start = html.index(f'<h2 id="{heading_id}">')
+    end = html.find("<h2 ", start + 1)
+    return html[start : end if end >= 0 else len(html)]
+
+
 def test_week_page_lists_and_marks(fixture: Root, run: Run) -> None:
-    html = (build(run, fixture) / "weeks/2026-W47/index.html").read_text(encoding="utf-8")
+    out = build(run, fixture)
+    html = (out / "weeks/2026-W47/index.html").read_text(encoding="utf-8")
     text = text_of(html)
     assert "<h1>Week 47, 2026</h1>" in html
     assert "November 16, 2026 to November 22, 2026" in text
-    completed = text[
-        text.index("Milestones completed ◆ Done late") : text.rindex("Milestones missed")
+    # What was missed, by lead department: the department's heading links its week.
+    missed = section(html, "missed")
+    assert re.findall(r"<h3[^>]*><a href=\"([^\"]+)\">([^<]+)</a></h3>", missed) == [
+        ("../../weeks/2026-W47/academic-affairs/index.html", "教务处")
     ]
-    assert "◆ Done late Alpha <b>项目</b> — Late, done in W47" in completed
-    assert "done 2026-11-17, due 2026-11-10 · 7 days late" in completed
-    missed = text[text.rindex("Milestones missed") : text.rindex("Due in the coming week")]
-    assert "✕ Overdue Alpha <b>项目</b> — Missed in W47 due 2026-11-19 · 6 days overdue" in missed
+    assert "✕ Overdue Alpha <b>项目</b> — Missed in W47 due 2026-11-19 · 6 days overdue" in text_of(
+        missed
+    )
     assert 'href="../../weeks/2026-W46/index.html"' in html
     assert 'href="../../weeks/2026-W48/index.html"' in html
     assert 'href="../../projects/alpha/index.html#milestone-3"' in html
     assert "Alpha &lt;b&gt;项目&lt;/b&gt;" in html and "<b>项目" not in html
     assert 'href="../../static/weekly.css"' in html
+    # What was completed is on the department's page, with the rest of its week.
+    page = (out / "weeks/2026-W47/academic-affairs/index.html").read_text(encoding="utf-8")
+    completed = text_of(section(page, "completed"))
+    assert "◆ Done late Alpha <b>项目</b> — Late, done in W47" in completed
+    assert "done 2026-11-17, due 2026-11-10 · 7 days late" in completed
+    assert "Missed in W47 due 2026-11-19 · 6 days overdue" in text_of(section(page, "missed"))
+    assert "<h1>教务处 · Week 47, 2026</h1>" in page
+    assert 'href="../../../weeks/2026-W46/academic-affairs/index.html"' in page
+    assert 'href="../../../weeks/2026-W47/index.html"' in page  # back to the week
+    assert 'href="../../../departments/academic-affairs/index.html"' in page
+    assert 'href="../../../projects/alpha/index.html#milestone-3"' in page
 
 
-# --- notes ---------------------------------------------------------------------------------
+def test_the_departments_table_in_the_order_of_the_departments_page(
+    fixture: Root, run: Run
+) -> None:
+    """The departments that lead a project, those falling behind first (教务处: two overdue
+    milestones, then 人事处: a stale project); each row counts its part of the week."""
+    pages = week_pages(fixture)
+    w47 = pages["weeks/2026-W47/index.html"]
+    assert [d.id for d in w47["department_weeks"]] == ["academic-affairs", "personnel"]
+    html = (build(run, fixture) / "weeks/2026-W47/index.html").read_text(encoding="utf-8")
+    body = html[html.index("<tbody>") : html.index("</tbody>")]
+    rows = [text_of(r).split(" ") for r in re.findall(r"<tr.*?</tr>", body, re.S)]
+    # reports, problems, completed, missed, moved, due the week after, indicators changed,
+    # unchanged (with the department's name for a screen reader), behind pace
+    assert rows == [
+        ["教务处", "6", "1", "3", "1", "0", "2", "3", "0", "(教务处)", "0"],
+        ["人事处", "1", "0", "0", "0", "0", "0", "0", "0", "(人事处)", "0"],
+    ]
+    assert 'href="../../weeks/2026-W47/academic-affairs/index.html">教务处</a>' in body
+    assert 'href="../../weeks/2026-W47/personnel/index.html#unchanged">0' in body
 
 
-def test_notes_grouped_by_project_then_kind(fixture: Root) -> None:
-    w47 = week_pages(fixture)["weeks/2026-W47/index.html"]
-    assert [g.project.project.id for g in w47["notes"]] == ["alpha", "beta"]
-    alpha = w47["notes"][0]
-    assert [k.kind for k in alpha.kinds] == ["progress", "problem", "next", "decision"]
-    assert [n.text for n in alpha.kinds[0].notes] == [
+def test_a_milestone_another_department_delivers_names_it(fixture: Root, run: Run) -> None:
+    """Under its lead department's name, a milestone says who delivers it only when that is
+    another department: 人事处 leads gamma, 科技处 delivers Gamma soon."""
+    out = build(run, fixture)
+    gamma = text_of(section((out / "weeks/2026-W48/personnel/index.html").read_text(), "coming"))
+    assert "Gamma — Gamma soon due 2026-12-01 · 科技处" in gamma
+    assert "Gamma — Gamma later" not in gamma
+    alpha = (out / "weeks/2026-W48/academic-affairs/index.html").read_text(encoding="utf-8")
+    assert "departments/academic-affairs/index.html" not in section(alpha, "coming")
+
+
+# --- reports -------------------------------------------------------------------------------
+
+
+def test_reports_grouped_by_project_then_kind(fixture: Root) -> None:
+    pages = week_pages(fixture)
+    assert pages["weeks/2026-W47/index.html"]["note_count"] == 7
+    alpha = pages["weeks/2026-W47/academic-affairs/index.html"]
+    assert [g.project.project.id for g in alpha["reports"]] == ["alpha"]
+    kinds = alpha["reports"][0].kinds
+    assert [k.kind for k in kinds] == ["progress", "problem", "next", "decision"]
+    assert [r.note.text for r in kinds[0].reports] == [
         "First progress of W47",
         "Second progress of W47",
         "Sunday note",
     ]
-    assert [k.kind for k in w47["notes"][1].kinds] == ["progress"]
-    assert w47["note_count"] == 7
+    beta = pages["weeks/2026-W47/personnel/index.html"]
+    assert report_texts(beta) == ["Beta progress of W47"]
+    assert [k.kind for k in beta["reports"][0].kinds] == ["progress"]
 
 
-def test_note_headings_and_escaping(fixture: Root, run: Run) -> None:
-    html = (build(run, fixture) / "weeks/2026-W47/index.html").read_text(encoding="utf-8")
-    headings = re.findall(r"<h[34][^>]*>(?:<a [^>]*>)?([^<]+)", html)
+def test_report_headings_first_lines_and_escaping(fixture: Root, run: Run) -> None:
+    out = build(run, fixture)
+    alpha = section(
+        (out / "weeks/2026-W47/academic-affairs/index.html").read_text(encoding="utf-8"),
+        "reports",
+    )
+    headings = re.findall(r"<h[34][^>]*>(?:<a [^>]*>)?([^<]+)", alpha)
     assert headings == [
         "Alpha &lt;b&gt;项目&lt;/b&gt;",
         "Progress",
         "Problems",
         "Next steps",
         "Decisions",
-        "Beta",
-        "Progress",
     ]
-    assert "<script>" not in html
-    assert "A problem" in html
+    beta = section(
+        (out / "weeks/2026-W47/personnel/index.html").read_text(encoding="utf-8"), "reports"
+    )
+    assert re.findall(r"<h[34][^>]*>(?:<a [^>]*>)?([^<]+)", beta) == ["Beta", "Progress"]
+    # Each report is its first line, linking its full text on its project's page.
+    links = re.findall(r'<li><a href="([^"]+)">([^<]*)</a>', alpha)
+    assert links[:3] == [
+        ("../../../projects/alpha/index.html#report-2026-11-18", "First progress of W47"),
+        ("../../../projects/alpha/index.html#report-2026-11-19", "Second progress of W47"),
+        ("../../../projects/alpha/index.html#report-2026-11-22", "Sunday note"),
+    ]
+    assert ("../../../projects/alpha/index.html#report-2026-11-16", "A problem") in links
+    assert "<script>" not in alpha and "alert(1)" not in alpha
+
+
+def test_report_ids_number_the_reports_of_a_date_in_the_files_order() -> None:
+    day = dt.date(2026, 11, 18)
+    notes = [
+        Note(date=day, text="first of the 18th"),
+        Note(date=day + dt.timedelta(days=1), text="the 19th"),
+        Note(date=day, text="second of the 18th"),
+    ]
+    assert context.report_anchors(notes) == [
+        "report-2026-11-18",
+        "report-2026-11-19",
+        "report-2026-11-18-2",
+    ]
+    # Newest first, as the project page lists them: each report keeps its id.
+    newest_first = sorted(notes, key=lambda n: n.date, reverse=True)
+    assert context.report_anchors(newest_first) == [
+        "report-2026-11-19",
+        "report-2026-11-18",
+        "report-2026-11-18-2",
+    ]
+
+
+def test_every_report_links_an_id_of_its_project_page(fixture: Root, run: Run) -> None:
+    """The links of every week's reports, on the departments' pages and among the problems
+    of the week's page, each lead to one report of the project's page, which says the
+    same; every report of the project is linked from its week."""
+    fixture.project(
+        "alpha",
+        ALPHA + "  - {date: 2026-11-19, kind: problem, text: Second report of 11-19}\n",
+    )
+    out = build(run, fixture)
+    linked: dict[str, set[str]] = {}
+    for page in sorted((out / "weeks").rglob("*.html")):
+        html = page.read_text(encoding="utf-8")
+        for project, anchor in re.findall(
+            r'href="[./]*projects/([^/]+)/index\.html#(report-[^"]+)"', html
+        ):
+            linked.setdefault(project, set()).add(anchor)
+    for project, anchors in linked.items():
+        html = (out / "projects" / project / "index.html").read_text(encoding="utf-8")
+        ids = re.findall(r'<li class="kind-[a-z]+" id="(report-[^"]+)">', html)
+        assert len(ids) == len(set(ids)), ids
+        assert anchors == set(ids), project
+    assert "report-2026-11-19-2" in linked["alpha"]
+    alpha = (out / "projects/alpha/index.html").read_text(encoding="utf-8")
+    second = alpha[alpha.index('id="report-2026-11-19-2"') :]
+    assert text_of(second[: second.index("</li>")]).endswith("Second report of 11-19")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "cut"),
+    [
+        ("One line", "One line", False),
+        (
+            "完成**第一轮**评估，详见[通知](https://example.org/n)。",
+            "完成第一轮评估，详见通知。",
+            False,
+        ),
+        ("First paragraph.\n\nSecond paragraph.", "First paragraph.…", True),
+        ("本周完成以下工作：\n\n- 一\n- 二", "本周完成以下工作…", True),
+        ("- first item\n- second item", "first item…", True),
+        ("就业报告未能发布：\n数据核查尚未反馈。", "就业报告未能发布：数据核查尚未反馈。", False),
+        ("# Heading\nText", "Heading…", True),
+        ("A <script>alert(1)</script>problem &amp; more", "A problem & more", False),
+        ("推" * 60, "推" * 47 + "…", True),
+        ("推进建设；" * 12, "推进建设；" * 8 + "推进建设…", True),
+        ("word " * 30, "word " * 18 + "word…", True),
+    ],
+    ids=[
+        "plain",
+        "markdown",
+        "paragraphs",
+        "lead-and-list",
+        "list",
+        "wrapped",
+        "heading",
+        "html",
+        "wide",
+        "clauses",
+        "words",
+    ],
+)
+def test_first_line(text: str, line: str, cut: bool) -> None:
+    """A report's first paragraph as plain text, cut within 96 columns (a Chinese character
+    takes two) after a clause or a word, '…' where the report goes on."""
+    assert weekly.first_line(text) == (line, cut)
 
 
 # --- indicators ----------------------------------------------------------------------------
@@ -334,42 +510,73 @@ def test_note_headings_and_escaping(fixture: Root, run: Run) -> None:
 def changes(page: Any) -> dict[str, tuple[float, float | None, float | None, str, bool]]:
     return {
         c.indicator.name: (c.value, c.previous, c.change, c.trend, c.reported)
-        for c in page["indicators"]
+        for c in page["changed"] + page["unchanged"]
     }
 
 
 def test_indicator_change_against_the_previous_sunday(fixture: Root) -> None:
     pages = week_pages(fixture)
-    assert changes(pages["weeks/2026-W45/index.html"]) == {}
-    assert changes(pages["weeks/2026-W46/index.html"]) == {
+
+    def every(week: str) -> dict[str, tuple[float, float | None, float | None, str, bool]]:
+        return changes(pages[f"weeks/{week}/academic-affairs/index.html"])
+
+    assert every("2026-W45") == {}
+    assert every("2026-W46") == {
         "Courses": (10, None, None, "new", True),
         "Rate": (50, None, None, "new", True),
     }
     # The Rate figure of Sunday 2026-11-22 belongs to W47.
-    assert changes(pages["weeks/2026-W47/index.html"]) == {
+    assert every("2026-W47") == {
         "Courses": (12, 10, 2, "up", True),
         "Rate": (45, 50, -5, "down", True),
         "Newcomer": (7, None, None, "new", True),
     }
-    assert changes(pages["weeks/2026-W48/index.html"]) == {
+    assert every("2026-W48") == {
         "Courses": (12, 12, 0, "flat", False),
         "Rate": (45, 45, 0, "flat", False),
         "Newcomer": (7, 7, 0, "flat", False),
     }
 
 
+def test_changed_indicators_first_the_unchanged_counted_on_the_week(fixture: Root) -> None:
+    """Figures again in W48 (the same 7 for Newcomer) leave it unchanged there."""
+    fixture.project(
+        "alpha", ALPHA.replace("value: 7}", "value: 7}\n      - {date: 2026-11-24, value: 7}")
+    )
+    pages = week_pages(fixture)
+    w47 = pages["weeks/2026-W47/academic-affairs/index.html"]
+    assert [c.indicator.name for c in w47["changed"]] == ["Courses", "Rate", "Newcomer"]
+    assert w47["unchanged"] == []
+    w48 = pages["weeks/2026-W48/academic-affairs/index.html"]
+    assert w48["changed"] == []
+    assert [(c.indicator.name, c.reported) for c in w48["unchanged"]] == [
+        ("Courses", False),
+        ("Rate", False),
+        ("Newcomer", True),
+    ]
+    for week, counted in (("2026-W47", (3, 0)), ("2026-W48", (0, 3)), ("2026-W45", (0, 0))):
+        figures = pages[f"weeks/{week}/index.html"]["figures"]
+        assert [(f.department.id, f.changed, f.unchanged) for f in figures] == [
+            ("academic-affairs", *counted),
+            ("personnel", 0, 0),
+        ]
+
+
 def test_trend_arrows_carry_a_text_alternative(fixture: Root, run: Run) -> None:
     out = build(run, fixture)
-    w47 = (out / "weeks/2026-W47/index.html").read_text(encoding="utf-8")
+    w47 = (out / "weeks/2026-W47/academic-affairs/index.html").read_text(encoding="utf-8")
     assert '<span class="arrow" aria-hidden="true">▲</span> <span class="vh">Up</span> +2' in w47
     assert (
         '<span class="arrow" aria-hidden="true">▼</span> <span class="vh">Down</span> \u22125'
         in w47
     )
     assert "first figure" in w47
-    w48 = (out / "weeks/2026-W48/index.html").read_text(encoding="utf-8")
-    assert w48.count('<span class="arrow" aria-hidden="true">▶</span> unchanged') == 3
-    assert w48.count("(not updated this week)") == 3
+    assert '<h3 id="unchanged">Unchanged this week (0)</h3>' in w47
+    w48 = (out / "weeks/2026-W48/academic-affairs/index.html").read_text(encoding="utf-8")
+    assert '<h3 id="changed">Changed this week (0)</h3>' in w48
+    unchanged = w48[w48.index('<h3 id="unchanged">') :]
+    assert unchanged.count('<span class="arrow" aria-hidden="true">▶</span> unchanged') == 3
+    assert unchanged.count("(not updated this week)") == 3
 
 
 # --- the index, the home page, the build ---------------------------------------------------
@@ -400,15 +607,11 @@ def test_weekly_pages_in_chinese(fixture: Root, run: Run) -> None:
     out = build(run, fixture)
     html = (out / "weeks/2026-W47/index.html").read_text(encoding="utf-8")
     assert "<h1>2026 年第 47 周</h1>" in html
-    for words in (
-        "完成的节点",
-        "未按期完成的节点",
-        "下周到期",
-        "存在问题",
-        "决定事项",
-        "上升",
-        "下降",
-    ):
+    for words in ("完成的节点", "未按期完成的节点", "下周到期", "各牵头部门情况", "反映的问题"):
+        assert words in html
+    html = (out / "weeks/2026-W47/academic-affairs/index.html").read_text(encoding="utf-8")
+    assert "<h1>教务处 · 2026 年第 47 周</h1>" in html
+    for words in ("存在问题", "决定事项", "上升", "下降", "每条报告只列首行"):
         assert words in html
     assert "本周汇总：2026-W48" in (out / "index.html").read_text(encoding="utf-8")
 

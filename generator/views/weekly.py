@@ -1,9 +1,10 @@
-"""The weekly digest (每周汇总): one page per ISO week, and an index of the weeks.
+"""The weekly digest (每周汇总): for each ISO week a page of the week, one page per lead
+department for that week, and an index of the weeks.
 
 A week runs Monday to Sunday and is named by its ISO year and number (``2026-W48``).
 The digest covers every week from the one of the earliest dated item — a note, a
 completion date, an indicator figure — up to the week of the as-of date, so past
-weeks stay browsable. Each item is put in its week's bucket once; a week's page is
+weeks stay browsable. Each item is put in its week's bucket once; a week's pages are
 then built from its own buckets (and the next week's, for what falls due next).
 
 For one week, Monday ``mon`` to Sunday ``sun``:
@@ -14,12 +15,28 @@ For one week, Monday ``mon`` to Sunday ``sun``:
 * coming week: milestones due within the 7 days after ``sun``, not done by ``sun``;
 * re-planned: due dates changed within the week (by the date of the commit in the site's
   time zone; today for an uncommitted change), oldest first;
-* notes dated within the week, by project, then by kind (progress, problem, next, decision);
+* reports (notes) dated within the week, by project, then by kind (progress, problem,
+  next, decision), each as its first line with a link to its full text on its project's
+  page (:func:`context.report_anchors`);
 * indicators: the latest figure on or before ``sun`` against the latest on or before the
-  Sunday before, with the trend;
+  Sunday before, with the trend; *changed* when it went up or down or is the first figure,
+  *unchanged* otherwise (not updated, or the same figure again);
 * behind pace: the indicators of active projects whose pace verdict, as of the week's
   last day counted (``sun``, or today for the as-of week), is ``behind-pace``
   (:func:`generator.pace.indicator_pace`).
+
+How the pages share that out, as a supervision office reads a week — which departments
+need following up, and for what; then one department's week in full:
+
+* ``weeks/<week>/index.html``, the week: its totals; a table of the departments that lead a
+  project, in the order of the departments page (those falling behind first), with each
+  one's counts; then, by department, the milestones missed, the due dates moved and the
+  problems reported (first lines). Its size grows with the departments and with what went
+  wrong that week, not with the portfolio's routine reporting.
+* ``weeks/<week>/<department>/index.html``, a department's week (the projects it leads):
+  every list above in full — milestones completed, missed, moved, due next; every report's
+  first line; the indicators behind pace; every indicator's figure, those that changed
+  first, then those that did not (which the week's table counts and links).
 """
 
 from __future__ import annotations
@@ -27,20 +44,28 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
+import html as htmllib
+import itertools
+import re
+import unicodedata
 from collections import defaultdict
-from collections.abc import Container
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypedDict, TypeVar
 
 from generator import context, meta
 from generator.context import NOTE_KINDS, Common, Page, Week, week_of
 from generator.history import Replan
 from generator.models import Indicator, IndicatorValue, Note
 from generator.pace import Pace, indicator_pace
+from generator.render import markdown_to_html
 from generator.status import IndicatorStatus, MilestoneStatus, PortfolioStatus, ProjectStatus
 
 WEEK = dt.timedelta(days=7)
 Trend = Literal["up", "down", "flat", "new"]
+LINE_WIDTH = 96
+"""How wide a report's first line may be on a week's pages, in columns: a Chinese character
+takes two (48 of them, about two lines on a phone), a Latin letter one."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +74,13 @@ class Entry:
 
     project: ProjectStatus
     milestone: MilestoneStatus
+
+    @property
+    def other_owner(self) -> str | None:
+        """The department that delivers it, when that is not its project's lead (under
+        whose name the week lists it)."""
+        owner = self.milestone.milestone.owner
+        return owner if owner and owner != self.project.project.data.lead else None
 
 
 @dataclass(frozen=True)
@@ -66,16 +98,70 @@ class ReplanEntry:
 
 
 @dataclass(frozen=True)
-class KindNotes:
-    kind: str
-    notes: list[Note]
+class Report:
+    """A report (note) as a week lists it: its first line, and where its full text is."""
+
+    project: ProjectStatus
+    note: Note
+    anchor: str
+    """Its id on its project's page (:func:`context.report_anchors`)."""
+    link: str
+    """Its full text, from the site's root: ``projects/<id>/index.html#<anchor>``."""
+    line: str
+    """Its first line as plain text, cut to :data:`LINE_WIDTH` columns."""
+    cut: bool
+    """Whether ``line`` was cut short (it then ends with '…')."""
 
 
 @dataclass(frozen=True)
-class ProjectNotes:
+class KindReports:
+    kind: str
+    reports: list[Report]
+
+
+@dataclass(frozen=True)
+class ProjectReports:
     project: ProjectStatus
-    kinds: list[KindNotes]
-    """Only the kinds with notes, in the order of :data:`NOTE_KINDS`."""
+    kinds: list[KindReports]
+    """Only the kinds with reports, in the order of :data:`NOTE_KINDS`."""
+
+
+Dated = tuple[ProjectStatus, Note, str]
+"""A report of a week with its id on its project's page."""
+
+
+@dataclass(frozen=True)
+class DepartmentWeek:
+    """One department's part of a week: what the projects it leads did."""
+
+    id: str
+    name: str
+    path: str
+    """Its page for the week, ``weeks/<week>/<id>/index.html``."""
+    completed: list[Entry]
+    missed: list[Entry]
+    replans: list[ReplanEntry]
+    coming: list[Entry]
+    notes: list[Dated]
+    problems: int
+    """Its reports of the kind ``problem``."""
+
+
+@dataclass(frozen=True)
+class DepartmentFigures:
+    """A department's row in the week's table: its indicators counted."""
+
+    department: DepartmentWeek
+    changed: int
+    unchanged: int
+    behind_pace: int
+
+
+@dataclass(frozen=True)
+class DepartmentProblems:
+    department: DepartmentWeek
+    reports: list[Report]
+    """By project (in id order), each project's oldest first."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +176,11 @@ class IndicatorChange:
     trend: Trend
     reported: bool
     """Whether a figure is dated within the week."""
+
+    @property
+    def changed(self) -> bool:
+        """Up, down, or a first figure: the week's digest shows it in full."""
+        return self.trend != "flat"
 
 
 @dataclass(frozen=True)
@@ -111,26 +202,54 @@ class WeekSummary:
     current: bool
 
 
-class WeekPage(Common):
+class _WeekFields(TypedDict):
+    """What every page of one week holds, beside :class:`Common`."""
+
     week: Week
     current: bool
     """The as-of week: 'completed' counts up to today only."""
     until: dt.date
     """The last day counted: the week's Sunday, or today for the as-of week."""
+    coming_start: dt.date
+    coming_end: dt.date
+    previous: Week | None
+    next: Week | None
+
+
+class _Week(Common, _WeekFields):
+    pass
+
+
+class WeekPage(_Week):
+    """The week: the departments' table and what went wrong, by department."""
+
     completed: list[Entry]
     missed: list[Entry]
     coming: list[Entry]
-    coming_start: dt.date
-    coming_end: dt.date
     replans: list[ReplanEntry]
     """Due dates changed this week (up to today), oldest first."""
-    notes: list[ProjectNotes]
     note_count: int
-    indicators: list[IndicatorChange]
+    department_weeks: list[DepartmentWeek]
+    """The departments that lead a project, in the order of the departments page."""
+    figures: list[DepartmentFigures]
+    """One per department, in that order (built when the page is rendered)."""
+    problems: list[DepartmentProblems]
+    """The problems reported, by department: those with any (built when rendered)."""
+    behind_pace: int
+    """Indicators behind pace as of ``until`` (built when rendered)."""
+
+
+class DepartmentWeekPage(_Week):
+    """One department's week, in full."""
+
+    department: DepartmentWeek
+    reports: list[ProjectReports]
+    changed: list[IndicatorChange]
+    """Its indicators that changed this week, by project id and in the file's order."""
+    unchanged: list[IndicatorChange]
+    """Its indicators with a figure that did not change this week, in the same order."""
     behind_pace: list[PaceEntry]
-    """Indicators behind pace as of ``until``, by project id and in the file's order."""
-    previous: Week | None
-    next: Week | None
+    """Its indicators behind pace as of ``until``, by project id and in the file's order."""
 
 
 class WeeksIndexPage(Common):
@@ -144,7 +263,7 @@ class _Buckets:
 
     done: dict[dt.date, list[Entry]]
     due: dict[dt.date, list[Entry]]
-    notes: dict[dt.date, list[tuple[ProjectStatus, Note]]]
+    notes: dict[dt.date, list[Dated]]
     replans: dict[dt.date, list[ReplanEntry]]
     first: dt.date
     """The earliest dated item (note, completion, figure, re-plan), or today with none."""
@@ -153,7 +272,7 @@ class _Buckets:
 def _buckets(projects: list[ProjectStatus], today: dt.date) -> _Buckets:
     done: defaultdict[dt.date, list[Entry]] = defaultdict(list)
     due: defaultdict[dt.date, list[Entry]] = defaultdict(list)
-    notes: defaultdict[dt.date, list[tuple[ProjectStatus, Note]]] = defaultdict(list)
+    notes: defaultdict[dt.date, list[Dated]] = defaultdict(list)
     replans: defaultdict[dt.date, list[ReplanEntry]] = defaultdict(list)
     first = today
     for status in projects:
@@ -168,8 +287,9 @@ def _buckets(projects: list[ProjectStatus], today: dt.date) -> _Buckets:
                 if replan.date <= today:
                     replans[week_of(replan.date).monday].append(ReplanEntry(status, ms, replan))
                     first = min(first, replan.date)
-        for note in data.notes:
-            notes[week_of(note.date).monday].append((status, note))
+        anchors = context.report_anchors(data.notes)
+        for note, anchor in zip(data.notes, anchors, strict=True):
+            notes[week_of(note.date).monday].append((status, note, anchor))
             first = min(first, note.date)
         first = min([first, *(v.date for i in data.indicators for v in i.values)])
     return _Buckets(done, due, notes, replans, first)
@@ -207,23 +327,111 @@ def _coming(entries: list[Entry], sunday: dt.date) -> list[Entry]:
     return sorted(filter(open_at, entries), key=lambda e: e.milestone.milestone.due)
 
 
-def _notes(notes: list[tuple[ProjectStatus, Note]]) -> list[ProjectNotes]:
-    """Notes of one week, by project (in id order) and kind, each kind oldest first."""
-    by_project: dict[str, tuple[ProjectStatus, dict[str, list[Note]]]] = {}
-    for status, note in notes:
+def _reports(notes: list[Dated]) -> list[ProjectReports]:
+    """Reports of one week, by project (in id order) and kind, each kind oldest first."""
+    by_project: dict[str, tuple[ProjectStatus, dict[str, list[Dated]]]] = {}
+    for dated in notes:
+        status, note, _ = dated
         kinds = by_project.setdefault(status.project.id, (status, defaultdict(list)))[1]
-        kinds[note.kind].append(note)
+        kinds[note.kind].append(dated)
     return [
-        ProjectNotes(
+        ProjectReports(
             status,
             [
-                KindNotes(kind, sorted(kinds[kind], key=lambda n: n.date))
+                KindReports(
+                    kind, [_report(d) for d in sorted(kinds[kind], key=lambda d: d[1].date)]
+                )
                 for kind in NOTE_KINDS
                 if kinds.get(kind)
             ],
         )
-        for status, kinds in by_project.values()
+        for status, kinds in sorted(by_project.values(), key=lambda pk: pk[0].project.id)
     ]
+
+
+def _report(dated: Dated) -> Report:
+    status, note, anchor = dated
+    line, cut = first_line(note.text)
+    link = f"projects/{status.project.id}/index.html#{anchor}"
+    return Report(status, note, anchor, link, line, cut)
+
+
+_BREAK = re.compile(
+    r"</(?:p|li|h[3-6]|pre|blockquote|th|td)>|<br\s*/?>|<(?:ul|ol|table|hr)\b[^>]*>"
+)
+"""Where a line of a report's HTML ends: a block's end, a line break, a list or a table."""
+_TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
+_WRAPPED = re.compile(r"(?<=[^\x00-\x7f])\n(?=[^\x00-\x7f])")
+"""A line wrapped in the file between two Chinese characters: joined without a space."""
+_SPACES = re.compile(r"\s+")
+_TEXT = re.compile(r">[^<]*?[^<\s]")
+"""Some text after a tag (a break's, where :func:`first_line` looks on from)."""
+_CLAUSE = re.compile(r".*[。！？；，、.!?;,:：)）\]】”’ ]", re.S)
+"""A line cut short ends after its last punctuation mark or space (before the '…')."""
+
+
+def first_line(text: str, width: int = LINE_WIDTH) -> tuple[str, bool]:
+    """A report's first line as plain text: its first paragraph (or list item, heading…),
+    its Markdown rendered and the tags dropped, so ``**done**`` reads "done" and a link
+    its words; at most ``width`` columns wide with the '…' (:func:`cut`). The '…' also
+    ends a line after which the report goes on. Returns the line and whether it is only
+    a part of the report."""
+    rendered = str(markdown_to_html(text))
+    breaks = (m.span() for m in _BREAK.finditer(rendered))
+    start = 0
+    for stop, after in itertools.chain(breaks, [(len(rendered), len(rendered))]):
+        line = _plain(rendered[start:stop])
+        start = after
+        if not line:
+            continue
+        if _TEXT.search(rendered, after - 1):  # the report goes on: room for its '…'
+            shown, short = cut(line, width - 1)
+            return (shown if short else _ellipsis(shown)), True
+        return cut(line, width)
+    return "", False
+
+
+def _plain(html: str) -> str:
+    text = _TAG.sub("", html)
+    if "&" in text:
+        text = htmllib.unescape(text)
+    if "\n" in text:
+        text = _WRAPPED.sub("", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def _ellipsis(head: str) -> str:
+    return head.rstrip(" ，、,;；:：") + "…"
+
+
+def cut(line: str, width: int = LINE_WIDTH) -> tuple[str, bool]:
+    """``line`` if it fits in ``width`` columns (a wide character, Chinese, takes two),
+    else its start with '…' within them, ended after a punctuation mark or a space in its
+    second half if it has one (a clause, a word), else wherever the columns run out."""
+    if len(line) * 2 <= width:
+        return line, False
+    # One character a column: a wide one followed by a NUL for its second.
+    columns = line if line.isascii() else line[: width + 1].translate(_padding())
+    if len(columns) <= width and len(line) <= width:
+        return line, False
+    head = columns[: width - 1]  # one column for the '…'
+    if columns[width - 1 : width] == "\0":  # a wide character's second column would not fit
+        head = head[:-1]
+    head = head.replace("\0", "")
+    clause = _CLAUSE.match(head, len(head) // 2)
+    return _ellipsis(head[: clause.end()] if clause else head), True
+
+
+@functools.cache
+def _padding() -> dict[int, str]:
+    """Each wide or full-width character (East Asian width W or F: Chinese, Japanese,
+    Korean, full-width forms, most emoji) → itself and a NUL, for :func:`cut`; made once."""
+    planes = itertools.chain(
+        range(0x1100, 0x10000), range(0x1F000, 0x1FB00), range(0x20000, 0x3FFFE)
+    )
+    return {
+        code: chr(code) + "\0" for code in planes if unicodedata.east_asian_width(chr(code)) in "WF"
+    }
 
 
 Series = tuple[ProjectStatus, Indicator, list[dt.date], list[IndicatorValue]]
@@ -267,20 +475,66 @@ def _indicator_changes(series: list[Series], week: Week) -> list[IndicatorChange
 
 
 def _complete(
-    page: WeekPage,
-    notes: list[tuple[ProjectStatus, Note]],
-    series: list[Series],
-    paced: list[Paced],
+    page: WeekPage, series: dict[str, list[Series]], paced: dict[str, list[Paced]]
 ) -> WeekPage:
-    """The week's page with its notes, indicator table and the indicators behind pace
-    (built when it is rendered)."""
+    """The week's page with each department's indicators counted and its problems' first
+    lines (built when it is rendered)."""
+    week, until, pace_weeks = page["week"], page["until"], page["site"].pace_weeks
+    figures = []
+    for department in page["department_weeks"]:
+        changed, unchanged = _changes_counted(series.get(department.id, []), week)
+        behind = _behind_pace(paced.get(department.id, []), until, pace_weeks)
+        figures.append(DepartmentFigures(department, changed, unchanged, len(behind)))
+    problems = [
+        DepartmentProblems(department, reports)
+        for department in page["department_weeks"]
+        if (reports := _problems(department.notes))
+    ]
     return WeekPage(
         **{
             **page,
-            "notes": _notes(notes),
-            "indicators": _indicator_changes(series, page["week"]),
-            "behind_pace": _behind_pace(paced, page["until"], page["site"].pace_weeks),
+            "figures": figures,
+            "problems": problems,
+            "behind_pace": sum(f.behind_pace for f in figures),
         }
+    )
+
+
+def _problems(notes: list[Dated]) -> list[Report]:
+    """The problems among ``notes``, by project (in id order), each project's oldest first."""
+    found = [d for d in notes if d[1].kind == "problem"]
+    return [_report(d) for d in sorted(found, key=lambda d: (d[0].project.id, d[1].date))]
+
+
+def _department_week(
+    state: PortfolioStatus,
+    page: WeekPage,
+    department: DepartmentWeek,
+    series: list[Series],
+    paced: list[Paced],
+) -> DepartmentWeekPage:
+    """A department's week with its reports' first lines, its indicators and those behind
+    pace (built when it is rendered)."""
+    week = page["week"]
+    counts = (
+        len(department.completed),
+        len(department.missed),
+        len(department.replans),
+        len(department.coming),
+        len(department.notes),
+    )
+    span = (week.monday, week.sunday)
+    path = department.path
+    preview = meta.week(state.site, path, week.number, week.year, span, counts, department.name)
+    changes = _indicator_changes(series, week)
+    return DepartmentWeekPage(
+        **context.common(state, path, "weeks", preview),
+        **_shared(page),
+        department=department,
+        reports=_reports(department.notes),
+        changed=[c for c in changes if c.changed],
+        unchanged=[c for c in changes if not c.changed],
+        behind_pace=_behind_pace(paced, page["until"], state.site.pace_weeks),
     )
 
 
@@ -317,6 +571,23 @@ def _behind_pace(paced: list[Paced], until: dt.date, pace_weeks: int) -> list[Pa
     return found
 
 
+def _changes_counted(series: list[Series], week: Week) -> tuple[int, int]:
+    """How many indicators with a figure by the week's end changed that week (up, down or a
+    first figure, as :func:`_indicator_changes` tells), and how many did not."""
+    changed = unchanged = 0
+    end, end_before = week.sunday, week.sunday - WEEK
+    for _, _, dates, values in series:
+        at = bisect.bisect_right(dates, end)
+        if not at:
+            continue
+        earlier = bisect.bisect_right(dates, end_before)
+        if earlier and round(values[at - 1].value - values[earlier - 1].value, 9) == 0:
+            unchanged += 1
+        else:
+            changed += 1
+    return changed, unchanged
+
+
 def _trend(change: float | None) -> Trend:
     if change is None:
         return "new"
@@ -325,18 +596,33 @@ def _trend(change: float | None) -> Trend:
     return "down" if change < 0 else "flat"
 
 
-WeekNotes = list[tuple[ProjectStatus, Note]]
+T = TypeVar("T")
+
+
+def _by_lead(items: Iterable[T], project: Callable[[T], ProjectStatus]) -> dict[str, list[T]]:
+    """``items`` by the lead department of their project, each list in the given order."""
+    found: defaultdict[str, list[T]] = defaultdict(list)
+    for item in items:
+        found[project(item).project.data.lead].append(item)
+    return found
+
+
+def _entry_project(item: Entry | ReplanEntry) -> ProjectStatus:
+    return item.project
 
 
 def _week_pages(
     state: PortfolioStatus,
-) -> tuple[list[tuple[WeekPage, WeekNotes]], list[WeekSummary]]:
-    """Each week's page (its notes and figures left to :func:`_complete`) and summary."""
+) -> tuple[list[WeekPage], list[WeekSummary]]:
+    """Each week's page (its figures and problems left to :func:`_complete`) and summary."""
     today = state.today
     projects = sorted(state.projects, key=lambda p: p.project.id)
+    leading = {p.project.data.lead for p in projects}
+    names = {d.id: d.name for d in state.site.departments}
+    order = [d for d in context.department_order(state) if d in leading]
     buckets = _buckets(projects, today)
     weeks = _weeks(buckets.first, today)
-    pages: list[tuple[WeekPage, WeekNotes]] = []
+    pages: list[WeekPage] = []
     for i, week in enumerate(weeks):
         until = min(week.sunday, today)
         notes = buckets.notes.get(week.monday, [])
@@ -347,6 +633,27 @@ def _week_pages(
         counts = (len(completed), len(missed), len(replans), len(coming), len(notes))
         span = (week.monday, week.sunday)
         preview = meta.week(state.site, week.path, week.number, week.year, span, counts)
+        lists = (
+            _by_lead(completed, _entry_project),
+            _by_lead(missed, _entry_project),
+            _by_lead(replans, _entry_project),
+            _by_lead(coming, _entry_project),
+            _by_lead(notes, lambda d: d[0]),
+        )
+        departments = [
+            DepartmentWeek(
+                id=d,
+                name=names[d],
+                path=department_path(week, d),
+                completed=lists[0].get(d, []),
+                missed=lists[1].get(d, []),
+                replans=lists[2].get(d, []),
+                coming=lists[3].get(d, []),
+                notes=lists[4].get(d, []),
+                problems=sum(1 for _, note, _ in lists[4].get(d, []) if note.kind == "problem"),
+            )
+            for d in order
+        ]
         page = WeekPage(
             **context.common(state, week.path, "weeks", preview),
             week=week,
@@ -358,14 +665,15 @@ def _week_pages(
             coming_start=week.sunday + dt.timedelta(days=1),
             coming_end=week.sunday + WEEK,
             replans=replans,
-            notes=[],  # filled in by _complete
             note_count=len(notes),
-            indicators=[],  # filled in by _complete
-            behind_pace=[],  # filled in by _complete
+            department_weeks=departments,
+            figures=[],  # filled in by _complete
+            problems=[],  # filled in by _complete
+            behind_pace=0,  # counted by _complete
             previous=weeks[i - 1] if i > 0 else None,
             next=weeks[i + 1] if i + 1 < len(weeks) else None,
         )
-        pages.append((page, notes))
+        pages.append(page)
     summaries = [
         WeekSummary(
             week=p["week"],
@@ -375,32 +683,65 @@ def _week_pages(
             notes=p["note_count"],
             current=p["current"],
         )
-        for p, _ in reversed(pages)
+        for p in reversed(pages)
     ]
     return pages, summaries
+
+
+def department_path(week: Week, department: str) -> str:
+    """A department's page for ``week``."""
+    return f"weeks/{week.name}/{department}/index.html"
+
+
+def _department_pages(
+    state: PortfolioStatus,
+    page: WeekPage,
+    series: dict[str, list[Series]],
+    paced: dict[str, list[Paced]],
+) -> Iterator[Page]:
+    """The page of each department of one week (built by the worker that renders it)."""
+    for d in page["department_weeks"]:
+        make = functools.partial(
+            _department_week, state, page, d, series.get(d.id, []), paced.get(d.id, [])
+        )
+        yield Page(d.path, "week_department.html", make=make)
+
+
+def _shared(page: WeekPage) -> _WeekFields:
+    """What a department's pages of a week take from the week's page."""
+    return _WeekFields(
+        week=page["week"],
+        current=page["current"],
+        until=page["until"],
+        coming_start=page["coming_start"],
+        coming_end=page["coming_end"],
+        previous=page["previous"],
+        next=page["next"],
+    )
 
 
 def pages(state: PortfolioStatus) -> list[Page]:
     weeks, summaries = _week_pages(state)
     projects = sorted(state.projects, key=lambda p: p.project.id)
-    series, paced = _series(projects), _paced(projects)
+    series = _by_lead(_series(projects), lambda s: s[0])
+    paced = _by_lead(_paced(projects), lambda p: p[0])
     path = "weeks/index.html"
     names = [s.week.name for s in summaries]  # newest first
     preview = meta.weeks(
         state.site, path, len(names), names[-1] if names else None, names[0] if names else None
     )
     index = WeeksIndexPage(**context.common(state, path, "weeks", preview), weeks=summaries)
-    return [
-        Page("weeks/index.html", "weeks.html", index),
-        *(
+    found = [Page("weeks/index.html", "weeks.html", index)]
+    for week in weeks:
+        found.append(
             Page(
-                w["week"].path,
+                week["week"].path,
                 "week.html",
-                make=functools.partial(_complete, w, notes, series, paced),
+                make=functools.partial(_complete, week, series, paced),
             )
-            for w, notes in weeks
-        ),
-    ]
+        )
+        found += _department_pages(state, week, series, paced)
+    return found
 
 
 def files(state: PortfolioStatus, kept: Container[str] = frozenset()) -> list[tuple[str, bytes]]:

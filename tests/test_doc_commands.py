@@ -196,14 +196,16 @@ COMMANDS, SYNOPSES = harvest(read_docs())
 
 def environ(**extra: str) -> dict[str, str]:
     """This environment without a forge's or CI's variables (a CI job's must not leak into
-    the commands), this checkout's code first."""
+    the commands) and without colour, this checkout's code first."""
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("GITHUB_", "GITLAB", "CI_", "PROGRESS_SITE_", "GCL_"))
         and k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "OUT", "PYTHON", "BENCH_ARGS")
         and k != "FUZZ_EXAMPLES"  # make's variables: the docs' values, not this shell's
+        and k not in ("FORCE_COLOR", "CLICOLOR_FORCE")  # a CI forces colour; the words count
     }
+    env["NO_COLOR"] = "1"
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
     return {**env, **extra}
 

@@ -304,7 +304,8 @@ def measure_preview(
 ) -> PreviewResult:
     """Serve ``root`` from the code in ``code`` and time ``runs`` edits of ``path``."""
     result = PreviewResult()
-    _, note_date = synth.newest_note(path.read_text(encoding="utf-8").split("\n"))
+    original = path.read_text(encoding="utf-8")
+    _, note_date = synth.newest_note(original.split("\n"))
     site_dir = root / serve.SITE_DIR
     server = PreviewProcess(serve_command(root, today), code, log_file)
     try:
@@ -312,7 +313,7 @@ def measure_preview(
         result.start_s = time.perf_counter() - server.started
         say(f"preview: serving at {url} after {result.start_s:.2f} s")
         page_url = f"{url}projects/{path.stem}/index.html"
-        week_url = url + synth.week_path(note_date)
+        week_url = url + synth.week_path(note_date, synth.lead_of(original))
         counter_url = url + serve.RELOAD_PATH.lstrip("/")
         for address in (page_url, week_url):
             status, _ = fetch(address)

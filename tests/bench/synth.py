@@ -151,10 +151,18 @@ def broken(text: str) -> str:
     return "\n".join(lines)
 
 
-def week_path(day: dt.date) -> str:
-    """The site path of the weekly digest of ``day``'s ISO week (``context.Week.path``)."""
+def week_path(day: dt.date, department: str | None = None) -> str:
+    """The site path of the weekly digest of ``day``'s ISO week (``context.Week.path``), or
+    of ``department``'s page of that week (where each of its projects' reports is listed)."""
     iso = day.isocalendar()
-    return f"weeks/{iso.year}-W{iso.week:02d}/index.html"
+    week = f"weeks/{iso.year}-W{iso.week:02d}"
+    return f"{week}/{department}/index.html" if department else f"{week}/index.html"
+
+
+def lead_of(text: str) -> str:
+    """The lead department's id of a project file as :func:`project_text` writes it."""
+    lines = text.split("\n")
+    return next(line[len("lead: ") :].strip() for line in lines if line.startswith("lead: "))
 
 
 def main() -> None:

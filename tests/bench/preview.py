@@ -9,9 +9,9 @@ line). Then, for each run, with the preview's processes quiet before every step:
    the file replaced in one step (:func:`write_at_once`, as editors that save by renaming
    do: the preview never reads a half-written file), and the served pages asked for over
    HTTP every :data:`POLL_SECONDS`: **page**, seconds from the write until the edited
-   project's page holds the new text; **site**, until the weekly digest that gathers the
-   note from every project holds it, which only a full rebuild writes (the week page,
-   megabytes at 1,000 projects, is fetched when the preview's reload counter moves and at
+   project's page holds the new text; **site**, until the lead department's page of the
+   note's week (which lists every report of its projects) holds it, which only a full
+   rebuild writes (that page, hundreds of kilobytes at 1,000 projects, is fetched when the preview's reload counter moves and at
    least every :data:`WEEK_POLL_SECONDS`); **search**, until a fragment of the served
    search index holds it (read from the served folder); **settled**, until the preview's
    processes use no more CPU (:meth:`PreviewProcess.wait_quiet`, to 0.1 s): the rebuild done;

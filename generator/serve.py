@@ -700,7 +700,11 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         split = urllib.parse.urlsplit(self.path)
         path = split.path
         if path == RELOAD_PATH:
-            asked = urllib.parse.parse_qs(split.query, max_num_fields=4)
+            try:
+                asked = urllib.parse.parse_qs(split.query, max_num_fields=4)
+            except ValueError:  # more fields than the page's own script sends
+                self.send_error(400, "too many query fields")
+                return
             if "page" in asked:
                 self._answer_when_changed(asked["page"][0], asked.get("seen", [""])[0], body)
                 return

@@ -652,6 +652,14 @@ def test_a_question_held_open_is_answered_when_its_page_changes(
     assert answers[0] == serve.page_token(preview.shown_at_once("projects/p/index.html") or b"")
 
 
+def test_a_reload_question_with_too_many_fields_is_refused_not_a_traceback(
+    preview: serve.Preview,
+) -> None:
+    status, _ = fetch(preview.url + "__reload?page=/&seen=x&a=1&b=2&c=3")
+    assert status == 400
+    assert fetch(preview.url + "__reload")[0] == 200  # and the preview still answers
+
+
 def test_only_project_files_saved_alone_are_shown_at_once(root: Root, tmp_path: Path) -> None:
     root.project("p", PROJECT)
     root.project("q", PROJECT)

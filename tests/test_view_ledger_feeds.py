@@ -360,10 +360,16 @@ def test_feed_is_atom_with_the_recent_notes_newest_first(fixture_site: Path) -> 
         "Alpha 项目 · Progress · 2026-11-20",
     ]
     links = [e.find(A + "link") for e in found]
-    assert [link.get("href") for link in links if link is not None][:2] == [
-        "projects/beta/index.html#notes",
-        "projects/alpha/index.html#notes",
+    hrefs = [str(link.get("href")) for link in links if link is not None]
+    assert hrefs[:2] == [
+        "projects/beta/index.html#report-2026-11-22",
+        "projects/alpha/index.html#report-2026-11-20",
     ]
+    # Every entry leads to its own report: an id that its project's page has.
+    for href in hrefs:
+        page, anchor = href.split("#")
+        assert f'id="{anchor}"' in (fixture_site / page).read_text(encoding="utf-8"), href
+    assert len(set(hrefs)) == len(hrefs)
     bases = [e.find(A + "content") for e in found]
     assert [c.get(XML_BASE) for c in bases if c is not None][:2] == [
         "projects/beta/index.html",
@@ -415,7 +421,7 @@ def test_project_feeds_hold_every_note_of_their_own(fixture_site: Path) -> None:
     found = entries(alpha)
     assert [text(e, "id").rsplit("/", 1)[1] for e in found] == ["0", "2", "1"]
     first_link = found[0].find(A + "link")
-    assert first_link is not None and first_link.get("href") == "index.html#notes"
+    assert first_link is not None and first_link.get("href") == "index.html#report-2026-11-20"
     problem = found[2]  # 2026-11-10: older than feed.xml reaches
     assert text(problem, "updated") == "2026-11-10T00:00:00+08:00"
     content = problem.find(A + "content")
@@ -462,7 +468,7 @@ def test_feeds_use_absolute_links_and_the_host_with_base_url(
     assert text(first, "id") == "tag:example.edu,2026-11-22:/sub/projects/beta/notes/0"
     link = first.find(A + "link")
     assert link is not None
-    assert link.get("href") == "https://example.edu/sub/projects/beta/index.html#notes"
+    assert link.get("href") == "https://example.edu/sub/projects/beta/index.html#report-2026-11-22"
     uids = {str(e.get("UID")) for e in events(out / "milestones.ics")}
     assert uids == {f"{stem}@example.edu" for stem in DUES}
 

@@ -23,7 +23,7 @@ from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from generator.context import Page
+from generator.context import Page, report_anchors
 from generator.models import Department, Note, SiteConfig
 from generator.render import markdown_to_html
 from generator.status import MilestoneStatus, PortfolioStatus, ProjectStatus
@@ -177,7 +177,8 @@ class FeedEntries:
         self._kept: dict[tuple[str, int], tuple[str, str]] = {}
         self._dates: dict[dt.date, str] = {}
         self._authors: dict[str, str] = {"": ""}
-        self._links: dict[tuple[str, str], str] = {}
+        self._links: dict[tuple[str, str], tuple[str, str]] = {}
+        self._anchors: dict[str, list[str]] = {}
 
     def updated(self, day: dt.date) -> str:
         found = self._dates.get(day)
@@ -194,19 +195,24 @@ class FeedEntries:
             if item.note.date >= self.since:
                 self._kept[key] = parts
         head, content = parts
-        return f"{head}{self._link_lines(key[0], here)}{content}</content>\n  </entry>\n"
+        return f"{head}{self._link_lines(item, here)}{content}</content>\n  </entry>\n"
 
-    def _link_lines(self, project_id: str, here: str) -> str:
-        """The entry's link to its project's notes and the start of its content element."""
+    def _link_lines(self, item: FeedNote, here: str) -> str:
+        """The entry's link to its report on its project's page (the id the page gives it,
+        :func:`generator.context.report_anchors`) and the start of its content element."""
+        project_id = item.project.project.id
+        anchors = self._anchors.get(project_id)
+        if anchors is None:
+            anchors = self._anchors[project_id] = report_anchors(item.project.project.data.notes)
         found = self._links.get((project_id, here))
         if found is None:
-            page = f"projects/{project_id}/index.html"
+            page = _link(self.site, f"projects/{project_id}/index.html", here)
             found = self._links[(project_id, here)] = (
-                '    <link rel="alternate" type="text/html"'
-                f' href="{_x(_link(self.site, page + "#notes", here))}"/>\n'
-                f'    <content type="html" xml:base="{_x(_link(self.site, page, here))}">'
+                '    <link rel="alternate" type="text/html" href="' + _x(page),
+                f'"/>\n    <content type="html" xml:base="{_x(page)}">',
             )
-        return found
+        start, end = found
+        return f"{start}#{anchors[item.index]}{end}"
 
     def _author(self, name: str) -> str:
         found = self._authors.get(name)

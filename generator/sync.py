@@ -195,6 +195,34 @@ class SyncError(Exception):
         return word(self.code, language, **self.args_)
 
 
+class IssueReader:
+    """How both adapters read the alert issues: every open one (in a dry run, when they
+    cannot be read, the reason is kept in ``unread`` and nothing more is read), and those
+    closed since a day. The adapter says how its forge names the open state and lists one
+    state's issues (:meth:`_list`, ``strict``: too many pages is an error, not the end)."""
+
+    OPEN_STATE = "open"
+    dry_run: bool
+    unread: SyncError | None
+
+    def open_issues(self) -> list[Issue]:
+        try:
+            return self._list(self.OPEN_STATE, None, strict=True)
+        except SyncError as exc:
+            if not self.dry_run:
+                raise
+            self.unread = exc
+            return []
+
+    def closed_issues(self, since: dt.date) -> list[Issue]:
+        if self.unread is not None:
+            return []
+        return self._list("closed", f"{since.isoformat()}T00:00:00Z", strict=False)
+
+    def _list(self, state: str, since: str | None, *, strict: bool) -> list[Issue]:
+        raise NotImplementedError
+
+
 # --- the reconciliation ------------------------------------------------------------------
 
 

@@ -31,7 +31,6 @@ GitHub Enterprise Server answer; the endpoints used are the same in later versio
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 import time
@@ -46,7 +45,15 @@ from githubkit.response import Response
 
 from generator import forge
 from generator.models import REPOSITORY_PATTERN, SiteConfig
-from generator.sync import DEFAULT_LABELS, Issue, Request, SyncError, parse_comment_tag, word
+from generator.sync import (
+    DEFAULT_LABELS,
+    Issue,
+    IssueReader,
+    Request,
+    SyncError,
+    parse_comment_tag,
+    word,
+)
 
 DEFAULT_API = "https://api.github.com"
 API_VERSION = "2022-11-28"
@@ -116,7 +123,7 @@ def check_api_url(url: str) -> bool:
     return bool(_API_URL.match(url))
 
 
-class GitHubForge:
+class GitHubForge(IssueReader):
     """One repository's alert issues on GitHub; see the module's description."""
 
     def __init__(
@@ -168,22 +175,8 @@ class GitHubForge:
 
     # --- reading ------------------------------------------------------------------------
 
-    def open_issues(self) -> list[Issue]:
-        try:
-            return self._list("open", None, MAX_OPEN_PAGES, strict=True)
-        except SyncError as exc:
-            if not self.dry_run:
-                raise
-            self.unread = exc
-            return []
-
-    def closed_issues(self, since: dt.date) -> list[Issue]:
-        if self.unread is not None:
-            return []
-        start = f"{since.isoformat()}T00:00:00Z"
-        return self._list("closed", start, MAX_CLOSED_PAGES, strict=False)
-
-    def _list(self, state: str, since: str | None, max_pages: int, *, strict: bool) -> list[Issue]:
+    def _list(self, state: str, since: str | None, *, strict: bool) -> list[Issue]:
+        max_pages = MAX_OPEN_PAGES if strict else MAX_CLOSED_PAGES
         path = f"{self.prefix}/issues"
         found: list[Issue] = []
         for page in range(1, max_pages + 1):

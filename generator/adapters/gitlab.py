@@ -26,7 +26,6 @@ bounded.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
@@ -35,7 +34,15 @@ from urllib.parse import quote
 from generator import forge
 from generator.adapters.gitlab_api import Api, GitLabError, project_ref, settings
 from generator.models import REPOSITORY_PATTERN, SiteConfig
-from generator.sync import DEFAULT_LABELS, Issue, Request, SyncError, parse_comment_tag, word
+from generator.sync import (
+    DEFAULT_LABELS,
+    Issue,
+    IssueReader,
+    Request,
+    SyncError,
+    parse_comment_tag,
+    word,
+)
 
 PER_PAGE = 100
 MAX_OPEN_PAGES = 30
@@ -105,8 +112,10 @@ def check_label(label: str) -> bool:
     return 0 < len(label) <= 50 and label == label.strip() and not _LABEL_FORBIDDEN.search(label)
 
 
-class GitLabForge:
+class GitLabForge(IssueReader):
     """One project's alert issues on GitLab; see the module's description."""
+
+    OPEN_STATE = "opened"
 
     def __init__(
         self,
@@ -136,22 +145,8 @@ class GitLabForge:
 
     # --- reading ------------------------------------------------------------------------
 
-    def open_issues(self) -> list[Issue]:
-        try:
-            return self._list("opened", None, MAX_OPEN_PAGES, strict=True)
-        except SyncError as exc:
-            if not self.dry_run:
-                raise
-            self.unread = exc
-            return []
-
-    def closed_issues(self, since: dt.date) -> list[Issue]:
-        if self.unread is not None:
-            return []
-        start = f"{since.isoformat()}T00:00:00Z"
-        return self._list("closed", start, MAX_CLOSED_PAGES, strict=False)
-
-    def _list(self, state: str, since: str | None, max_pages: int, *, strict: bool) -> list[Issue]:
+    def _list(self, state: str, since: str | None, *, strict: bool) -> list[Issue]:
+        max_pages = MAX_OPEN_PAGES if strict else MAX_CLOSED_PAGES
         path = f"{self.prefix}/issues"
         found: list[Issue] = []
         page: int | None = 1

@@ -21,8 +21,11 @@ that project's file, its milestones' history, ``site.yaml``, the date, the theme
 repository and the generator, and nothing else. The record keeps a key over those for every project
 (:func:`unit_keys`); the next build takes the files of a project whose key is the same,
 and which are still exactly as that build left them, from the site it replaces instead
-of rendering them again (:meth:`Previous.reusable`). An edit to one project file then
-renders that project's own files and the pages every project shares.
+of rendering them again (:meth:`Previous.reusable`). A page that gathers some projects
+and says which (:class:`generator.context.Depends`: a department's page of a week) is kept
+the same way, by a key over those projects' keys and what else it names
+(:meth:`Inputs.page_keys`). An edit to one project file then renders that project's own
+files, its lead department's pages of the weeks, and the pages every project shares.
 
 **Validated project files** (``parsed/``, :class:`Memo`): each file's validated data,
 its warnings and the HTML of its Markdown, by a digest of all that validation reads (the
@@ -61,13 +64,16 @@ import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from generator import models
 from generator.diagnostics import Diagnostic
 from generator.validate import Project
+
+if TYPE_CHECKING:
+    from generator.context import Depends
 
 CACHE_DIR = ".cache"
 RECORDS = "builds"
@@ -103,7 +109,8 @@ class Record:
     """How many files the build wrote."""
     warnings: list[Diagnostic]
     units: dict[str, str]
-    """Project id → the key its own files were made with (see :func:`unit_keys`)."""
+    """Project id → the key its own files were made with (see :meth:`Inputs.unit_keys`), and
+    page path → the key of a page that says what it depends on (:meth:`Inputs.page_keys`)."""
     format: int = _FORMAT
     """The layout of this record: one written by another version is not read."""
 
@@ -182,6 +189,24 @@ class Inputs:
             for project_id, digest in digests.items()
         }
 
+    def page_keys(
+        self, pages: Mapping[str, tuple[str, Depends]], units: Mapping[str, str], links: str = ""
+    ) -> dict[str, str]:
+        """Page path → a key over everything that page is made from, for each page that
+        says (``pages``: path → its template and :class:`~generator.context.Depends`):
+        what every page shares, ``links``, the template and path, the page's ``detail``
+        and the key of each project it shows (``units``, from :meth:`unit_keys`)."""
+        shared = self.shared + self.theme
+        keys: dict[str, str] = {}
+        for path, (template, depends) in pages.items():
+            digest = _Digest().add("shared", shared.encode()).add("links", links.encode())
+            digest.add("page", f"{path}\0{template}".encode())
+            digest.add("detail", depends.detail.encode())
+            for project_id in depends.projects:
+                digest.add("project " + project_id, units.get(project_id, "").encode())
+            keys[path] = digest.hexdigest()
+        return keys
+
 
 def inputs(root: Path, projects: Path, theme: Path | None, today: str) -> Inputs:
     """Read and digest ``site.yaml``, every file of ``projects`` and of the theme (when
@@ -210,6 +235,12 @@ def owner(path: str) -> str | None:
     return parts[1] if len(parts) == 3 and parts[0] == "projects" else None
 
 
+def _unit(path: str) -> str:
+    """The unit of the build record that ``path`` belongs to: its project (a project's own
+    files), else the page itself (see :meth:`Inputs.page_keys`; no project id has a '/')."""
+    return owner(path) or path
+
+
 @dataclass(frozen=True)
 class Previous:
     """The record of the build now in the output folder, and that folder as it is now."""
@@ -222,18 +253,19 @@ class Previous:
         return self.record.key == build_key and self.listing == self.record.files
 
     def reusable(self, units: Mapping[str, str]) -> dict[str, list[str]]:
-        """Project id → its own files in the output folder, for every project whose key is
-        unchanged and whose files are still exactly as that build left them."""
+        """Unit → its files in the output folder, for every unit whose key is unchanged and
+        whose files are still exactly as that build left them. A unit is a project (its
+        own files, by its id) or a page that says what it depends on (by its path)."""
         folders: dict[str, list[str]] = {}
         for path in self.record.files:
-            if (project_id := owner(path)) is not None:
-                folders.setdefault(project_id, []).append(path)
+            folders.setdefault(_unit(path), []).append(path)
         kept: dict[str, list[str]] = {}
-        for project_id, files in folders.items():
-            if units.get(project_id) != self.record.units.get(project_id, ""):
+        for unit, key in units.items():
+            files = folders.get(unit)
+            if not files or key != self.record.units.get(unit):
                 continue
             if all(self.listing.get(path) == self.record.files[path] for path in files):
-                kept[project_id] = sorted(files)
+                kept[unit] = sorted(files)
         return kept
 
 

@@ -182,15 +182,30 @@ class DepartmentsIndexPage(Common):
     "falling behind" too, each on a line of its own (see :func:`_departments_index`)."""
 
 
+@dataclass(frozen=True)
+class Depends:
+    """All a page is made from besides what every page shares (``site.yaml``, the date, the
+    theme, the generator and the repository its links lead into): the projects whose data
+    it shows, by id, and anything else its context holds, as text (``detail``). A page that
+    says so is kept from the site it replaces when none of that has changed
+    (:meth:`generator.cache.Inputs.page_keys`), rather than rendered again; a page that
+    does not is always rendered. What it names must cover its whole context: a value taken
+    from any other project would be left stale."""
+
+    projects: tuple[str, ...]
+    detail: str
+
+
 class Page:
     """One HTML page of the site: where it goes, its template, and its context.
 
     A context that is costly to build (charts, a week's figures) can be given as
     ``make``, a function called when the page is rendered: then it is built in the
-    worker process that renders the page, on whichever core is free.
+    worker process that renders the page, on whichever core is free. ``depends``: see
+    :class:`Depends`.
     """
 
-    __slots__ = ("_context", "_make", "path", "template")
+    __slots__ = ("_context", "_make", "depends", "path", "template")
 
     def __init__(
         self,
@@ -198,6 +213,7 @@ class Page:
         template: str,
         context: Common | None = None,
         make: Callable[[], Common] | None = None,
+        depends: Depends | None = None,
     ) -> None:
         if (context is None) == (make is None):
             raise ValueError("a page takes a context or a function that makes it, not both")
@@ -206,6 +222,7 @@ class Page:
         self.template = template
         self._context = context
         self._make = make
+        self.depends = depends
 
     @property
     def context(self) -> Common:

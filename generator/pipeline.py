@@ -7,6 +7,7 @@ validated, and the write stage swaps the finished site in at once.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
 import os
@@ -113,14 +114,21 @@ def _build(
     # History: each milestone's baseline and re-plans from git (2 git processes in all).
     slips = history.slips(root, portfolio.projects, portfolio.site.timezone, today)
     state = status.portfolio_status(portfolio.site, portfolio.projects, today, slips)
-    # A project whose file, history and shared inputs are unchanged keeps its own files.
-    units = inputs.unit_keys(portfolio.digests, history.by_project(slips), links)
-    kept = previous.reusable(units) if previous is not None else {}
     pages = context.build_pages(state, repository) + search.pages(state)
     pages += [p for view in views.ALL for p in view.pages(state)]
+    # A project whose file, history and shared inputs are unchanged keeps its own files;
+    # a page that says what it is made from (a department's week) keeps its file when
+    # none of that changed.
+    units = inputs.unit_keys(portfolio.digests, history.by_project(slips), links)
+    depends = {page.path: (page.template, page.depends) for page in pages if page.depends}
+    units |= inputs.page_keys(depends, units, links)
+    kept = previous.reusable(units) if previous is not None else {}
     language = portfolio.site.language
     searched = [page for page in pages if search.indexed(page)]
-    other_pages = [page for page in pages if not search.indexed(page)]
+    other_pages = [page for page in pages if not search.indexed(page) and page.path not in kept]
+    # A page of its own kind (the ledger, the timeline) gathers every project: those first.
+    kinds = collections.Counter(page.template for page in pages)
+    other_pages.sort(key=lambda page: kinds[page.template] > 1)
     other_jobs: list[write.Job] = [  # the largest first, so the workers finish together
         *(functools.partial(view.files, state, kept) for view in views.ALL),
         lambda: [("data.json", render.json_chunks(context.data_json(state)))],
@@ -135,10 +143,12 @@ def _build(
     with write.staging(out) as site:
         count = site.keep(out, [path for files in kept.values() for path in files])
         fresh = [page for page in searched if cache.owner(page.path) not in kept]
-        count += site.write(render.page_jobs(fresh, theme, language), workers)
-        # Pagefind indexes those pages while the other workers render the rest.
+        page_jobs = render.page_jobs(fresh, theme, language)
+        rendered = dict(zip([page.path for page in fresh], page_jobs, strict=True))
+        # Each index renders its pages, then Pagefind indexes them, while the other
+        # workers render the rest.
         indexes = search.bundles(searched)
-        jobs = search.index_jobs(site.path, language, indexes, root / SEARCH_CACHE)
+        jobs = search.index_jobs(site.path, language, indexes, root / SEARCH_CACHE, rendered)
         count += site.write([*jobs, *other_jobs], workers)
         search.prune(root / SEARCH_CACHE, len(indexes))
     cache.save(

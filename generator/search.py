@@ -44,13 +44,14 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator import meta
 from generator.context import Common, Page, common
 from generator.status import PortfolioStatus
+from generator.write import Job, Output
 
 SEARCH_PAGE = "search.html"
 BUNDLE = "pagefind"
@@ -58,10 +59,13 @@ BUNDLE = "pagefind"
 TIMEOUT_SECONDS = 300
 INDEXED_TEMPLATES = frozenset({"project.html", "department.html"})
 """The page kinds whose ``<main>`` carries ``data-pagefind-body``."""
-BUNDLE_PROJECTS = 200
+BUNDLE_PROJECTS = 50
 """Project pages per index. Pagefind holds a whole index in memory while building it (about
 1.6 MB a project page of a hundred notes), so one index for 3,000 projects would need 5 GB;
-indexes of 200 stay near 320 MB however large the portfolio, and an edit rebuilds one."""
+indexes of 50 stay near 125 MB however large the portfolio, and an edit rebuilds one, in
+about 0.8 s (Pagefind starts in 0.2 s, then takes about 12 ms a page: 2.6 s for 200). A
+reader pays little for many: the indexes merged in share the first one's WebAssembly, and
+each adds a few small requests to a search (tests/browser/test_search_indexes.py)."""
 CACHE_SPARE = 8
 """Cached indexes kept beyond two per index of the current build."""
 
@@ -158,8 +162,8 @@ def groups(project_ids: list[str]) -> list[tuple[int, list[str]]]:
     """The projects of each index, by number: one index per :data:`BUNDLE_PROJECTS` projects
     (rounded up), a project in the index that a digest of its id names, so that adding or
     removing a project changes that index alone (while the count holds), and the indexes
-    are about even in size (250 projects: about 125 in each, built side by side in about
-    half the time of 200 and 50). An index left without projects is left out, but the first.
+    are about even in size (250 projects: five of about 50, built two at a time). An index
+    left without projects is left out, but the first.
     """
     count = max(1, -(-len(project_ids) // BUNDLE_PROJECTS))
     members: list[list[str]] = [[] for _ in range(count)]
@@ -175,14 +179,25 @@ def _folder(number: int) -> str:
 
 
 def index_jobs(
-    site_dir: Path, language: str, indexes: list[Bundle], cache: Path | None
-) -> list[Callable[[], list[tuple[str, bytes]]]]:
-    """Jobs for the write stage, one an index, that write their own files; once they are
-    all done, :func:`prune` the cache."""
+    site_dir: Path,
+    language: str,
+    indexes: list[Bundle],
+    cache: Path | None,
+    render: Mapping[str, Job] | None = None,
+) -> list[Job]:
+    """Jobs for the write stage, one an index; once they are all done, :func:`prune` the
+    cache. Each first gives the pages of its index that ``render`` has a job for (by path:
+    the pages not kept from the site before), then, once the write stage has written them
+    (it writes each file as it is given, before asking for the next), indexes them and
+    writes the index's own files: so an index's pages are rendered on the same core,
+    just before, and no page waits for every other to be written."""
+    render = render or {}
 
-    def job(bundle: Bundle) -> list[tuple[str, bytes]]:
+    def job(bundle: Bundle) -> Iterator[Output]:
+        for path in bundle.pages:
+            if path in render:
+                yield from render[path]()
         build_index(site_dir, language, [bundle], cache)
-        return []
 
     return [functools.partial(job, bundle) for bundle in indexes]
 

@@ -148,6 +148,90 @@ def test_a_kept_file_touched_by_hand_is_rendered_again(
     assert matches_a_build_from_nothing(run, root.path, out, tmp_path)
 
 
+def department_weeks(files: dict[str, int], department: str) -> dict[str, int]:
+    """The pages of ``department`` for each week (``weeks/<week>/<department>/``)."""
+    return {
+        path: ino
+        for path, ino in files.items()
+        if path.startswith("weeks/") and path.endswith(f"/{department}/index.html")
+    }
+
+
+def test_an_edit_keeps_every_other_departments_page_of_each_week(
+    root: Root, site: tuple[Path, dict[str, int]], run: Run, tmp_path: Path
+) -> None:
+    out, before = site
+    root.project("beta", BETA.replace("12 人", "15 人"))  # led by personnel
+    build(run, root.path, out)
+    after = inodes(out)
+    for department in ("academic-affairs", "science-tech"):
+        pages = department_weeks(before, department)
+        assert len(pages) > 10, "a page for every week"
+        assert department_weeks(after, department) == pages, f"{department}'s pages kept"
+    personnel = department_weeks(before, "personnel")
+    changed = department_weeks(after, "personnel")
+    assert changed.keys() == personnel.keys()
+    assert all(changed[path] != ino for path, ino in personnel.items()), "all rendered again"
+    weeks = [path for path in before if path.count("/") == 2 and path.startswith("weeks/2")]
+    assert weeks and all(after[path] != before[path] for path in weeks), "week pages: every one"
+    assert matches_a_build_from_nothing(run, root.path, out, tmp_path)
+
+
+def test_a_project_led_by_another_department_renders_both_departments_pages(
+    root: Root, run: Run, tmp_path: Path
+) -> None:
+    root.project("alpha", ALPHA)
+    root.project("beta", BETA)
+    root.project("gamma", GAMMA)
+    root.project("delta", GAMMA.replace("智慧校园", "数据中台"))  # science-tech leads two
+    out = tmp_path / "site"
+    build(run, root.path, out)
+    before = inodes(out)
+    root.project("gamma", GAMMA.replace("science-tech", "personnel"))
+    build(run, root.path, out)
+    after = inodes(out)
+    for department in ("science-tech", "personnel"):  # one lost gamma, one gained it
+        pages = department_weeks(before, department)
+        assert pages and all(after[path] != ino for path, ino in pages.items()), department
+    assert department_weeks(after, "academic-affairs") == department_weeks(
+        before, "academic-affairs"
+    )
+    page = out / "weeks/2026-W40/personnel/index.html"  # the week gamma's milestone was due
+    assert "智慧校园" in page.read_text(encoding="utf-8")
+    assert matches_a_build_from_nothing(run, root.path, out, tmp_path)
+
+
+def test_a_new_first_week_renders_every_departments_pages_again(
+    root: Root, site: tuple[Path, dict[str, int]], run: Run, tmp_path: Path
+) -> None:
+    """A report dated before every other adds weeks to the list: each department's page
+    of the first week now links back to an earlier one."""
+    out, before = site
+    first = min(path.split("/")[1] for path in department_weeks(before, "academic-affairs"))
+    root.project("beta", BETA + "  - {date: 2025-06-02, text: 立项。}\n")
+    build(run, root.path, out)
+    after = inodes(out)
+    page = f"weeks/{first}/academic-affairs/index.html"
+    assert after[page] != before[page], "its link to the week before is new"
+    assert len(department_weeks(after, "academic-affairs")) > len(
+        department_weeks(before, "academic-affairs")
+    )
+    assert matches_a_build_from_nothing(run, root.path, out, tmp_path)
+
+
+def test_a_kept_week_page_touched_by_hand_is_rendered_again(
+    root: Root, site: tuple[Path, dict[str, int]], run: Run, tmp_path: Path
+) -> None:
+    out, _ = site
+    page = out / next(iter(department_weeks(inodes(out), "science-tech")))
+    good = page.read_bytes()
+    page.write_bytes(good + b"<!-- edited -->")
+    root.project("beta", BETA.replace("12 人", "15 人"))
+    build(run, root.path, out)
+    assert page.read_bytes() == good
+    assert matches_a_build_from_nothing(run, root.path, out, tmp_path)
+
+
 def test_a_project_removed_and_added_back(
     root: Root, site: tuple[Path, dict[str, int]], run: Run, tmp_path: Path
 ) -> None:

@@ -698,13 +698,19 @@ def _department_pages(
     page: WeekPage,
     series: dict[str, list[Series]],
     paced: dict[str, list[Paced]],
+    leading: dict[str, tuple[str, ...]],
 ) -> Iterator[Page]:
-    """The page of each department of one week (built by the worker that renders it)."""
+    """The page of each department of one week (built by the worker that renders it).
+    All on it comes from the projects the department leads (``leading``: their ids), the
+    week's place in the list of weeks and what every page shares: an edit elsewhere keeps
+    it as it was."""
+    shared = repr(_shared(page))
     for d in page["department_weeks"]:
         make = functools.partial(
             _department_week, state, page, d, series.get(d.id, []), paced.get(d.id, [])
         )
-        yield Page(d.path, "week_department.html", make=make)
+        depends = context.Depends(leading.get(d.id, ()), f"{d.id}\0{d.name}\0{shared}")
+        yield Page(d.path, "week_department.html", make=make, depends=depends)
 
 
 def _shared(page: WeekPage) -> _WeekFields:
@@ -725,6 +731,10 @@ def pages(state: PortfolioStatus) -> list[Page]:
     projects = sorted(state.projects, key=lambda p: p.project.id)
     series = _by_lead(_series(projects), lambda s: s[0])
     paced = _by_lead(_paced(projects), lambda p: p[0])
+    leading = {
+        lead: tuple(p.project.id for p in led)
+        for lead, led in _by_lead(projects, lambda p: p).items()
+    }
     path = "weeks/index.html"
     names = [s.week.name for s in summaries]  # newest first
     preview = meta.weeks(
@@ -740,7 +750,7 @@ def pages(state: PortfolioStatus) -> list[Page]:
                 make=functools.partial(_complete, week, series, paced),
             )
         )
-        found += _department_pages(state, week, series, paced)
+        found += _department_pages(state, week, series, paced, leading)
     return found
 
 

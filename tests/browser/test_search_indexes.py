@@ -54,3 +54,24 @@ def test_a_word_is_found_whichever_index_holds_its_page(
     results.nth(hrefs.index(target)).click()
     page.wait_for_url(target)
     assert not page.problems()
+
+
+def test_the_indexes_merged_in_share_the_first_ones_search_program(
+    page: WatchedPage, base_url: str
+) -> None:
+    """Pagefind's WebAssembly (68 KB) comes once, from pagefind/: each index merged in adds
+    only its own small files (its entry, its metadata, the parts a word is looked up in),
+    so many small indexes cost a reader a few requests, not a program each."""
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.serve_from(base_url)
+    word, project = FOUND_IN[2]  # in pagefind-3/
+    page.goto(base_url + "search.html?q=" + word)
+    page.locator(f'.pagefind-ui__result-link[href*="projects/{project}/"]').first.wait_for()
+    wasm = [url for url in fetched if "/wasm." in url]
+    assert [url.removeprefix(base_url) for url in wasm] == ["pagefind/wasm.unknown.pagefind"]
+    for folder in ("pagefind", "pagefind-2", "pagefind-3"):
+        mine = [url for url in fetched if url.startswith(f"{base_url}{folder}/")]
+        assert any("/pagefind-entry.json" in url for url in mine), folder
+        assert any(url.endswith(".pf_meta") for url in mine), folder
+    assert not page.problems()

@@ -277,12 +277,14 @@ def _bundle_key(site_dir: Path, language: str, bundle: Bundle, binary: Path) -> 
 
 
 def _copy_kept(kept: Path, target: Path) -> bool:
-    """Copy a cached index into the site; False when there is none (or it vanished midway:
+    """Take a cached index into the site, each file linked (no file of a site or of the
+    cache is ever written in place: a build writes new files, and prunes whole folders) or
+    copied where a link cannot be made; False when there is none (or it vanished midway:
     another build pruned it), and the index is then built afresh."""
     if not kept.is_dir():
         return False
     try:
-        shutil.copytree(kept, target)
+        shutil.copytree(kept, target, copy_function=_link_or_copy)
     except OSError:
         shutil.rmtree(target, ignore_errors=True)
         return False
@@ -291,13 +293,20 @@ def _copy_kept(kept: Path, target: Path) -> bool:
     return True
 
 
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
 def _keep(built: Path, cache: Path, kept: Path) -> None:
-    """Copy a fresh index into the cache (whole, or not at all)."""
+    """Keep a fresh index in the cache (whole, or not at all), linked as in :func:`_copy_kept`."""
     with contextlib.suppress(OSError):
         cache.mkdir(parents=True, exist_ok=True)
         partial = Path(tempfile.mkdtemp(prefix=".partial-", dir=cache))
         try:
-            shutil.copytree(built, partial, dirs_exist_ok=True)
+            shutil.copytree(built, partial, dirs_exist_ok=True, copy_function=_link_or_copy)
             os.replace(partial, kept)
         finally:
             shutil.rmtree(partial, ignore_errors=True)

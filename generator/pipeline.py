@@ -85,7 +85,9 @@ def build_site(
     without one the pages have no such links."""
     sources = (root / PROJECTS_DIR, theme)
     write.check_destination(out, protected=(root, *sources), sources=sources)
-    with cache.building(root, out):  # one build at a time into one folder
+    # One build at a time into one folder; no pass of the cyclic garbage collector over
+    # the portfolio while it is made (see workers.collector_paused).
+    with cache.building(root, out), worker_pool.collector_paused():
         return _build(root, out, today, theme, workers, force, repository)
 
 

@@ -294,10 +294,13 @@ def _copy_kept(kept: Path, target: Path) -> bool:
 
 
 def _link_or_copy(source: str, target: str) -> None:
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
+    """A link to a file; a copy of what a symbolic link leads to (none is ever written
+    there: a link to one that leads nowhere fails, as copying it would)."""
+    if not os.path.islink(source):
+        with contextlib.suppress(OSError):
+            os.link(source, target)
+            return
+    shutil.copy2(source, target)
 
 
 def _keep(built: Path, cache: Path, kept: Path) -> None:

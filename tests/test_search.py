@@ -188,6 +188,8 @@ def test_an_unchanged_index_is_copied_from_the_cache_and_an_edited_one_rebuilt(
     pipeline.build_site(root, tmp_path / "two", today, workers=1)
     assert runs == ["pagefind", "pagefind-2"], "both indexes came from the cache"
     assert snapshot(tmp_path / "one") == snapshot(tmp_path / "two")
+    entries = [tmp_path / site / "pagefind-2" / "pagefind-entry.json" for site in ("one", "two")]
+    assert entries[0].stat().st_ino == entries[1].stat().st_ino, "linked, not copied"
 
     last = sorted((root / "projects").glob("*.yaml"))[-1]  # in pagefind-2
     text = last.read_text(encoding="utf-8")

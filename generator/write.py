@@ -96,10 +96,13 @@ class Staging:
         is linked (the published site is never written to, only replaced), or copied where
         a link cannot be made. Returns how many files were taken."""
         count = 0
+        made: set[Path] = set()
         for path in paths:
             parts = safe_relative(path).parts
             source, target = published.joinpath(*parts), self.path.joinpath(*parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in made:  # once a folder, not once a file
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
             try:
                 os.link(source, target, follow_symlinks=False)
             except OSError:

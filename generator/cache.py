@@ -1,7 +1,8 @@
 """What one build leaves for the next, so that nothing is done twice.
 
-Three things are kept under ``.cache/`` in the root (git-ignored). Each is only a
-shortcut: without it, the build does the work itself and writes the same bytes.
+Three things are kept under ``.cache/`` in the root (git-ignored), and a fourth below.
+Each is only a shortcut: without it, the build does the work itself and writes the same
+bytes.
 
 **The build record** (``builds/``, one per output folder): a key over everything the
 site is made from, and the path, size and modification time of every file the build
@@ -34,10 +35,14 @@ each entry keeps: it holds from that date on, so the next day's build reads it b
 Reading one back costs about a quarter of parsing and validating it; a file with errors
 is never kept, so every error is found by parsing, with its exact position.
 
+A fourth only saves reading: **the digests of the project files and of the Pagefind
+binary** (``digests``, :class:`Known`), by what ``stat`` says of each file; a file that
+says anything else (another size, time, inode) is read and digested again.
+
 None of it depends on where the root is, or on the files' times except the output
-folder's (the record's listing): a copy of the root elsewhere with ``.cache/`` and the
-output folder restored as they were, times included (a CI cache, ``tar``), builds the
-same inputs with nothing to do.
+folder's (the record's listing) and the digests' shortcut, which only ever reads more:
+a copy of the root elsewhere with ``.cache/`` and the output folder restored as they
+were, times included (a CI cache, ``tar``), builds the same inputs with nothing to do.
 
 Everything is read back by an unpickler that knows only the classes it may hold, so a
 file planted under ``.cache/`` cannot run code; a file that cannot be read, or written,
@@ -61,6 +66,7 @@ import os
 import pickle
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +85,7 @@ CACHE_DIR = ".cache"
 RECORDS = "builds"
 LOCKS = "locks"
 PARSED = "parsed"
+DIGESTS = "digests"
 GENERATOR = Path(__file__).resolve().parent
 LIBRARIES = (
     "jinja2",
@@ -208,9 +215,66 @@ class Inputs:
         return keys
 
 
-def inputs(root: Path, projects: Path, theme: Path | None, today: str) -> Inputs:
+class Known:
+    """Digests of files kept by what ``stat`` says of each (size, modification and change
+    times, inode, device), in ``.cache/digests``: a file that says the same as when it was
+    digested has the same bytes (git's index assumes as much), and is not read again.
+    The change time moves with every write and cannot be set back, so an edited file is
+    always read; a file written within :data:`SETTLED_NS` of being digested is not kept
+    (two writes within one tick of the file system's clock can leave the same times).
+    Only a shortcut: without it every file is read, and a copy of the root elsewhere
+    (other inodes and times) reads every file once."""
+
+    def __init__(self, root: Path) -> None:
+        self._path = root / CACHE_DIR / DIGESTS
+        try:
+            with self._path.open("rb") as handle:
+                loaded = _DigestsReader(handle).load()
+        except Exception:  # none yet, or unreadable: every file is read
+            loaded = {}
+        self._kept: dict[str, tuple[tuple[int, ...], str]] = (
+            loaded if isinstance(loaded, dict) else {}
+        )
+        self._used: dict[str, tuple[tuple[int, ...], str]] = {}
+
+    def digest(self, path: Path, digest: Callable[[Path], str]) -> str:
+        """``digest(path)``, or what it gave when the file was last as it is now."""
+        key = f"{digest.__module__}.{digest.__qualname__} {os.path.abspath(path)}"
+        try:
+            info = os.stat(path)
+        except OSError:
+            return digest(path)
+        signature = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+        kept = self._kept.get(key)
+        if kept is not None and kept[0] == signature and isinstance(kept[1], str):
+            self._used[key] = kept
+            return kept[1]
+        found = digest(path)
+        if time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) > SETTLED_NS:
+            self._used[key] = (signature, found)
+        return found
+
+    def save(self) -> None:
+        """Keep the digests this run used (silently skipped if it cannot)."""
+        if self._used != self._kept:
+            _write_pickle(self._path, self._used)
+            self._kept = dict(self._used)
+
+
+SETTLED_NS = 2_000_000_000
+
+
+def _project_digest(path: Path) -> str:
+    return file_digest(_read(path))
+
+
+def inputs(
+    root: Path, projects: Path, theme: Path | None, today: str, known: Known | None = None
+) -> Inputs:
     """Read and digest ``site.yaml``, every file of ``projects`` and of the theme (when
-    there is one to render with), once."""
+    there is one to render with), once; the project files through ``known`` (saved here
+    when not given)."""
+    own = known or Known(root)
     validation = (
         _Digest()
         .add("environment", environment().encode())
@@ -219,8 +283,11 @@ def inputs(root: Path, projects: Path, theme: Path | None, today: str) -> Inputs
     )
     shared = _Digest().add("validation", validation.encode()).add("today", today.encode())
     files = {
-        path.relative_to(root).as_posix(): file_digest(_read(path)) for path in _files(projects)
+        path.relative_to(root).as_posix(): own.digest(path, _project_digest)
+        for path in _files(projects)
     }
+    if known is None:
+        own.save()
     theme_digest = _Digest().add_tree("theme", theme).hexdigest() if theme is not None else ""
     return Inputs(shared.hexdigest(), validation, theme_digest, files)
 
@@ -443,6 +510,13 @@ class _RecordReader(pickle.Unpickler):
         if (module, name) not in self.ALLOWED:
             raise pickle.UnpicklingError(f"{module}.{name} is not part of a build record")
         return super().find_class(module, name)
+
+
+class _DigestsReader(pickle.Unpickler):
+    """Reads :class:`Known`'s digests: plain dicts, tuples, numbers and strings, no class."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"{module}.{name} is not part of the kept digests")
 
 
 class _ParsedReader(pickle.Unpickler):

@@ -102,9 +102,11 @@ def _build(
 ) -> BuildResult:
     """The stages, in order, with the output folder to this build alone."""
     # Unchanged inputs and an untouched output folder: the site there is this build's.
-    inputs = cache.inputs(root, root / PROJECTS_DIR, theme, today.isoformat())
+    known = cache.Known(root)  # files as they were at the last build are not read again
+    inputs = cache.inputs(root, root / PROJECTS_DIR, theme, today.isoformat(), known)
     links = repr(repository)  # the links into the repository are on every project's page
-    build_key = inputs.key([history.head(root), search.fingerprint(), links])
+    build_key = inputs.key([history.head(root), search.fingerprint(known), links])
+    known.save()
     previous = None if force else cache.previous(root, out)
     if previous is not None and previous.is_build(build_key):
         record = previous.record

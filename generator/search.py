@@ -48,7 +48,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import meta
+from generator import cache, meta
 from generator.context import Common, Page, common
 from generator.status import PortfolioStatus
 from generator.write import Job, Output
@@ -103,12 +103,14 @@ def executable() -> Path:
     return Path(str(found))
 
 
-def fingerprint() -> str:
+def fingerprint(known: cache.Known | None = None) -> str:
     """Which Pagefind binary would index the site (for the build record's key): a digest
     of its bytes, so that the same binary installed afresh (a CI runner's new virtual
-    environment, at another path, with other file times) is known as the same."""
+    environment, at another path, with other file times) is known as the same; through
+    ``known``, it is read only when it is not as it was at the last build."""
     try:
-        return binary_digest(executable())
+        binary = executable()
+        return known.digest(binary, binary_digest) if known else binary_digest(binary)
     except (SearchIndexError, OSError):
         return "pagefind missing"
 

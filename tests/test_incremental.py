@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import filecmp
+import os
 import pickle
 import shutil
 from collections.abc import Callable
@@ -437,3 +438,66 @@ def test_a_file_taken_from_the_published_site_is_never_written_through(tmp_path:
         assert site.keep(published, ["projects/a/index.html"]) == 1
         site.write([lambda: [("projects/a/index.html", b"overwritten")]])
     assert page.read_bytes() == b"published"
+
+
+def project_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The project files whose bytes the build's inputs read (to digest them)."""
+    seen: list[str] = []
+    real = cache._read
+
+    def read(path: Path) -> bytes:
+        if path.parent.name == "projects":
+            seen.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(cache, "_read", read)
+    return seen
+
+
+def test_files_as_they_were_at_the_last_build_are_not_read_again(
+    root: Root, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "SETTLED_NS", -1)  # the files here were written just now
+    root.project("alpha", ALPHA)
+    root.project("beta", BETA)
+    out = tmp_path / "site"
+    build(run, root.path, out)
+    reads = project_reads(monkeypatch)
+    _, said, _ = build(run, root.path, out)
+    assert reads == [] and "up to date" in said, said
+    beta = root.path / "projects" / "beta.yaml"
+    before = beta.stat()
+    text = beta.read_text(encoding="utf-8")
+    beta.write_text(text.replace("12 人", "15 人"), encoding="utf-8")  # the same size
+    os.utime(beta, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the same time
+    assert beta.stat().st_size == before.st_size
+    build(run, root.path, out)
+    assert reads == ["beta.yaml"], "its change time moved: read again"
+    assert "15 人" in (out / "projects/beta/index.html").read_text(encoding="utf-8")
+    assert matches_a_build_from_nothing(run, root.path, out, tmp_path)
+
+
+def test_a_file_written_moments_before_it_is_digested_is_read_again(
+    root: Root, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two writes within one tick of the file system's clock can leave the same times."""
+    root.project("alpha", ALPHA)
+    out = tmp_path / "site"
+    build(run, root.path, out)  # alpha.yaml was written well within SETTLED_NS
+    reads = project_reads(monkeypatch)
+    build(run, root.path, out)
+    assert reads == ["alpha.yaml"]
+
+
+def test_kept_digests_are_data_never_code(
+    root: Root, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root.project("alpha", ALPHA)
+    planted = root.path / ".cache" / cache.DIGESTS
+    planted.parent.mkdir(parents=True, exist_ok=True)
+    marker = tmp_path / "ran"
+    planted.write_bytes(trap(marker))
+    reads = project_reads(monkeypatch)
+    build(run, root.path, tmp_path / "site")
+    assert not marker.exists()
+    assert reads == ["alpha.yaml"], "read, as without kept digests"

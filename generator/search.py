@@ -6,10 +6,11 @@ search for 一流本科 would find nothing.
 
 Only project and department pages are indexed (:data:`INDEXED_TEMPLATES`; their
 ``<main>`` carries ``data-pagefind-body``, so navigation, headers and footers never
-match); every note has its one place there, and week pages only repeat them. The
-pipeline writes those pages first; then Pagefind runs over them, one worker an index
-(``--glob`` names each page, so it reads no other file), while the other workers render
-the rest: the indexes are the longest jobs, so they are handed out first. It
+match); every note has its one place there, and week pages only repeat them. Each
+index is one job of the write stage (:func:`index_jobs`): it renders that index's pages
+(those not kept from the site before), then Pagefind runs over them (``--glob`` names
+each page, so it reads no other file), while the other workers render the rest: the
+indexes are the longest jobs, so they are handed out first. It
 all happens in the staging folder before the swap, so a failed index build leaves the
 published site untouched. Result links keep their ``index.html``, so they also work
 from a sub-path and match the site's own links.
@@ -21,7 +22,7 @@ with the department pages, then ``pagefind-2/`` and so on; the search page merge
 ``mergeIndex``), so one search covers every page. Pagefind's memory then stays bounded
 whatever the portfolio's size, and each index is kept in ``.cache/pagefind/`` under the
 root, named by a digest of its pages, the binary and these options: a build whose pages
-of one index are unchanged copies that index instead of building it again.
+of one index are unchanged links that index's files instead of building it again.
 
 Pagefind's output is deterministic for the same pages: files are named by content hash,
 and nothing in them depends on the folder's name, the time or the order files were

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import stat
+import weakref
 from pathlib import Path
 
 import pytest
@@ -198,12 +199,21 @@ def test_markdown_converted_by_the_loading_workers_is_what_one_conversion_gives(
 def test_a_page_takes_a_context_or_a_function_that_makes_it() -> None:
     from generator.context import Page
 
-    made: list[int] = []
-    page = Page("a.html", "index.html", make=lambda: made.append(1) or {"x": 1})  # type: ignore[arg-type, return-value, func-returns-value]
+    class Context(dict[str, int]):
+        """A dict that can be watched for being let go."""
+
+    made: list[weakref.ref[Context]] = []
+
+    def make() -> Context:
+        context = Context(x=1)
+        made.append(weakref.ref(context))
+        return context
+
+    page = Page("a.html", "index.html", make=make)  # type: ignore[arg-type]
     assert made == [], "nothing is built before the page is rendered"
     assert page.context == {"x": 1}
-    assert page.context == {"x": 1}
-    assert made == [1], "and it is built once"
+    assert len(made) == 1 and made[0]() is None, "not kept once used (a worker renders once)"
+    assert page.context == {"x": 1} and len(made) == 2, "made again if asked again"
     with pytest.raises(ValueError, match="not both"):
         Page("a.html", "index.html")
 

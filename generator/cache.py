@@ -10,7 +10,8 @@ left in the output folder. The next build into the same folder computes the key 
 when it is the same and the folder still holds exactly those files, untouched, the site
 on disk already is what the build would write, byte for byte, and nothing is done. The
 key covers the bytes of ``site.yaml`` and of every file in ``projects/``, the date the
-status is computed for, git's ``HEAD`` (baselines and re-plans come from history),
+status is computed for, the newest commit that changed ``projects/`` (baselines and
+re-plans come from that history: :func:`generator.history.head`),
 every file of the theme, the generator's own source, the Python version and the
 versions of the libraries that shape the output, the Pagefind binary, and the repository
 the pages link into (for reporting progress and editing a file; it may come from the CI's
@@ -169,7 +170,8 @@ class Inputs:
     """Every file under ``projects/``, by its path from the root → a digest of its bytes."""
 
     def key(self, extra: list[str]) -> str:
-        """A digest of every input of a build (``extra``: git's HEAD, the Pagefind binary…)."""
+        """A digest of every input of a build (``extra``: the history's newest commit, the
+        Pagefind binary…)."""
         digest = _Digest().add("shared", self.shared.encode()).add("theme", self.theme.encode())
         for item in extra:
             digest.add("extra", item.encode())

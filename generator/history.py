@@ -333,11 +333,28 @@ def git(root: Path, *args: str) -> bytes:
 
 
 def head(root: Path) -> str:
-    """The commit history is read from (``""`` outside a git repository)."""
+    """What the history read from ``root`` depends on (for the build record's key): the
+    newest commit :func:`_log` lists, the last along HEAD's first parents to change a file
+    in projects/ (whose id stands for all before it); ``""`` outside a git repository or
+    before any such commit. A commit that changes nothing there (the docs, a workflow, the
+    theme: that has a key of its own) moves no baseline and no re-plan, so the site built
+    before it still stands and a rebuild has nothing to do."""
     try:
-        return git(root, "rev-parse", "--verify", "--quiet", "HEAD").decode().strip()
+        newest = git(
+            root,
+            "log",
+            "-1",
+            "--first-parent",
+            "-m",
+            "--no-renames",
+            "--relative",
+            "--format=%H",
+            "--",
+            f"{PROJECTS_DIR}/",
+        )
     except GitError:
         return ""
+    return newest.decode().strip()
 
 
 def _log(root: Path) -> list[FileChange]:

@@ -501,3 +501,25 @@ def test_kept_digests_are_data_never_code(
     build(run, root.path, tmp_path / "site")
     assert not marker.exists()
     assert reads == ["alpha.yaml"], "read, as without kept digests"
+
+
+def test_a_commit_that_changes_no_project_file_leaves_nothing_to_build(
+    tmp_path: Path, run: Run
+) -> None:
+    """History (baselines, re-plans) is read from the commits that changed projects/."""
+    repo = Repo(tmp_path / "repo")
+    repo.project("alpha", ALPHA)
+    repo.commit("2026-03-02T10:00:00+08:00", "start")
+    out = tmp_path / "site"
+    build(run, repo.path, out)
+    repo.write("README.md", "# 进展\n")
+    repo.commit("2026-03-03T10:00:00+08:00", "docs only")
+    _, said, _ = build(run, repo.path, out)
+    assert "up to date" in said, said
+    repo.project("alpha", ALPHA.replace("due: 2026-12-31", "due: 2027-01-15"))
+    repo.commit("2026-04-02T10:00:00+08:00", "moved")
+    repo.project("alpha", ALPHA)  # the same bytes as at the last build, one re-plan later
+    repo.commit("2026-05-02T10:00:00+08:00", "moved back")
+    _, said, _ = build(run, repo.path, out)
+    assert said.startswith("built "), said
+    assert matches_a_build_from_nothing(run, repo.path, out, tmp_path)

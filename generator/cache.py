@@ -27,7 +27,9 @@ of rendering them again (:meth:`Previous.reusable`). A page that gathers some pr
 and says which (:class:`generator.context.Depends`: a department's page of a week) is kept
 the same way, by a key over those projects' keys and what else it names
 (:meth:`Inputs.page_keys`). An edit to one project file then renders that project's own
-files, its lead department's pages of the weeks, and the pages every project shares.
+files, its lead department's pages of the weeks, and the pages every project shares; of
+those, ``data.json`` takes each unchanged project's part as the last build laid it out, kept
+by the same key (``pieces/``, :class:`Pieces`).
 
 **Validated project files** (``parsed/``, :class:`Memo`): each file's validated data,
 its warnings and the HTML of its Markdown, by a digest of all that validation reads (the
@@ -87,6 +89,7 @@ RECORDS = "builds"
 LOCKS = "locks"
 PARSED = "parsed"
 DIGESTS = "digests"
+PIECES = "pieces"
 GENERATOR = Path(__file__).resolve().parent
 LIBRARIES = (
     "jinja2",
@@ -435,6 +438,42 @@ class Parsed:
     """The date it was validated for. It holds for every later date too: validation reads
     the date only to refuse a date after it (a file with errors is never kept), and a date
     not after one day is not after any later day."""
+
+
+class Pieces:
+    """Each project's part of a file that gathers every project (``data.json``'s projects),
+    kept in ``.cache/pieces/<kind>/`` by the key of the project's own files
+    (:meth:`Inputs.unit_keys`: its file, its history, what every page shares): a rebuild
+    writes an unchanged project's part as the last build made it. Like the search indexes,
+    a piece is written into the site as it is: trusted as the build's own work. Not read
+    when ``read`` is off (``build --force``)."""
+
+    def __init__(self, root: Path, kind: str, read: bool = True) -> None:
+        self._folder = root / CACHE_DIR / PIECES / kind
+        self._read = read
+
+    def get(self, key: str) -> str | None:
+        """The piece kept for ``key``; None without one (or one that cannot be read)."""
+        if not self._read:
+            return None
+        try:
+            return (self._folder / key).read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def put(self, key: str, text: str) -> None:
+        """Keep a piece (whole or not at all; silently skipped if it cannot)."""
+        with contextlib.suppress(OSError):
+            self._folder.mkdir(parents=True, exist_ok=True)
+            _write_bytes(self._folder / key, text.encode("utf-8"))
+
+    def prune(self, keys: set[str]) -> None:
+        """Keep only the pieces of ``keys``."""
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(self._folder):
+                if entry.name not in keys:
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
 
 
 class Memo:

@@ -515,11 +515,19 @@ def ledger_rows(portfolio: PortfolioStatus) -> list[tuple[str | int | float, ...
     return rows
 
 
-def data_json(portfolio: PortfolioStatus) -> dict[str, Any]:
+DATA_JSON_PROJECT_DEPTH = 2
+"""How deep ``data.json``'s projects are laid out (in ``projects``, in the file's object)."""
+
+
+def data_json(
+    portfolio: PortfolioStatus, each: Callable[[ProjectStatus], Any] | None = None
+) -> dict[str, Any]:
     """The machine-readable site: every project, every milestone, dates as YYYY-MM-DD.
 
-    ``projects`` is an iterator, made as it is written (:func:`generator.render.json_chunks`).
-    """
+    ``projects`` is an iterator, made as it is written (:func:`generator.render.json_chunks`):
+    each project by ``each``, :func:`project_json` or the same already laid out
+    (:func:`generator.render.json_text` at :data:`DATA_JSON_PROJECT_DEPTH`)."""
+    made = each or project_json
     site = portfolio.site
     projects = sorted(portfolio.projects, key=lambda p: p.project.id)
     return {
@@ -534,11 +542,12 @@ def data_json(portfolio: PortfolioStatus) -> dict[str, Any]:
             "pace_weeks": site.pace_weeks,
         },
         "departments": [{"id": d.id, "name": d.name} for d in site.departments],
-        "projects": (_project_json(p) for p in projects),  # made one at a time
+        "projects": (made(p) for p in projects),  # made one at a time
     }
 
 
-def _project_json(status: ProjectStatus) -> dict[str, Any]:
+def project_json(status: ProjectStatus) -> dict[str, Any]:
+    """One project as ``data.json`` holds it."""
     data = status.project.data
     return {
         "id": status.project.id,

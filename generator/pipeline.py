@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 import os
 import zoneinfo
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,7 +135,9 @@ def _build(
     other_pages.sort(key=lambda page: kinds[page.template] > 1)
     other_jobs: list[write.Job] = [  # the largest first, so the workers finish together
         *(functools.partial(view.files, state, kept) for view in views.ALL),
-        lambda: [("data.json", render.json_chunks(context.data_json(state)))],
+        lambda: [
+            ("data.json", _data_json(state, units, cache.Pieces(root, "data.json", not force)))
+        ],
         lambda: [
             ("ledger.csv", render.render_csv(context.LEDGER_COLUMNS, context.ledger_rows(state)))
         ],
@@ -195,6 +197,26 @@ def _markdown(data: ProjectFile) -> dict[str, str]:
     """The project's Markdown as HTML: converted while it is loaded, in the worker that
     loads it, and kept with it in the memo."""
     return {text: render.markdown_to_html(text) for text in context.project_markdown(data)}
+
+
+def _data_json(
+    state: status.PortfolioStatus, units: Mapping[str, str], pieces: cache.Pieces
+) -> Iterator[bytes]:
+    """``data.json``: each project's part as the last build laid it out when that project's
+    key is unchanged (``units``), else laid out now and kept in ``pieces`` for the next."""
+    depth = context.DATA_JSON_PROJECT_DEPTH
+
+    def each(project: status.ProjectStatus) -> render.JsonText:
+        key = units[project.project.id]
+        kept = pieces.get(key)
+        if kept is not None:
+            return render.JsonText.at(kept, depth)
+        made = render.json_text(context.project_json(project), depth)
+        pieces.put(key, made)
+        return made
+
+    yield from render.json_chunks(context.data_json(state, each))
+    pieces.prune({units[project.project.id] for project in state.projects})
 
 
 def _prune_memo(memo: cache.Memo, used: set[str]) -> list[write.Output]:

@@ -455,10 +455,35 @@ def json_chunks(data: dict[str, Any]) -> Iterator[bytes]:
     yield "".join(pieces).encode("utf-8")
 
 
+class JsonText(str):
+    """A value already laid out as :func:`json_chunks` lays it out ``depth`` levels down
+    (:func:`json_text`): put at that depth, it is written as it is."""
+
+    depth: int
+
+    @classmethod
+    def at(cls, text: str, depth: int) -> JsonText:
+        laid_out = cls(text)
+        laid_out.depth = depth
+        return laid_out
+
+
+def json_text(value: Any, depth: int) -> JsonText:
+    """``value`` laid out as :func:`json_chunks` lays out a value ``depth`` levels down."""
+    pieces: list[str] = []
+    for _ in _json_lines(value, "\n" + " " * depth, pieces):
+        pass
+    return JsonText.at("".join(pieces), depth)
+
+
 def _json_lines(value: Any, newline: str, pieces: list[str]) -> Iterator[None]:
     """Append ``value`` as JSON to ``pieces`` (``newline`` starts a line at its depth);
     yields whenever enough pieces have gathered to be written out."""
-    if isinstance(value, dict) and _laid_out(value):
+    if isinstance(value, JsonText):
+        if value.depth != len(newline) - 1:
+            raise ValueError(f"JSON laid out for depth {value.depth}, put at {len(newline) - 1}")
+        pieces.append(value)
+    elif isinstance(value, dict) and _laid_out(value):
         inner = newline + " "
         pieces.append("{")
         for n, (key, item) in enumerate(value.items()):

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import cache, pipeline, search
+from generator import cache, context, pipeline, search
+from generator.status import ProjectStatus
 from tests.conftest import (
     ONE_PROJECT,
     REPO,
@@ -523,3 +524,54 @@ def test_a_commit_that_changes_no_project_file_leaves_nothing_to_build(
     _, said, _ = build(run, repo.path, out)
     assert said.startswith("built "), said
     assert matches_a_build_from_nothing(run, repo.path, out, tmp_path)
+
+
+def laid_out(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The projects whose part of data.json the build lays out (rather than takes as kept)."""
+    made: list[str] = []
+    real = context.project_json
+
+    def spy(status: ProjectStatus) -> dict[str, object]:
+        made.append(status.project.id)
+        return real(status)
+
+    monkeypatch.setattr(context, "project_json", spy)
+    return made
+
+
+def test_data_json_takes_each_unchanged_projects_part_as_the_last_build_laid_it_out(
+    root: Root,
+    site: tuple[Path, dict[str, int]],
+    run: Run,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out, _ = site
+    pieces = root.path / ".cache" / cache.PIECES / "data.json"
+    assert len(list(pieces.iterdir())) == 3, "one part a project"
+    made = laid_out(monkeypatch)
+    root.project("beta", BETA.replace("12 人", "15 人"))
+    build(run, root.path, out)
+    assert made == ["beta"]
+    assert "15 人" in (out / "data.json").read_text(encoding="utf-8")
+    assert len(list(pieces.iterdir())) == 3, "beta's part before the edit is let go"
+    build(run, root.path, tmp_path / "forced", "--force")
+    assert made == ["beta", "alpha", "beta", "gamma"], "--force lays out every part"
+    assert matches_a_build_from_nothing(run, root.path, out, tmp_path)
+
+
+def test_a_part_of_data_json_that_cannot_be_read_is_laid_out_again(
+    root: Root,
+    site: tuple[Path, dict[str, int]],
+    run: Run,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out, _ = site
+    for piece in (root.path / ".cache" / cache.PIECES / "data.json").iterdir():
+        piece.write_bytes(b"\xff\xfe not text")
+    made = laid_out(monkeypatch)
+    root.project("beta", BETA.replace("12 人", "15 人"))
+    build(run, root.path, out)
+    assert made == ["alpha", "beta", "gamma"]
+    assert matches_a_build_from_nothing(run, root.path, out, tmp_path)

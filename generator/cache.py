@@ -251,9 +251,10 @@ class Known:
             return digest(path)
         signature = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
         kept = self._kept.get(key)
-        if kept is not None and kept[0] == signature and isinstance(kept[1], str):
-            self._used[key] = kept
-            return kept[1]
+        if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == signature:
+            if isinstance(kept[1], str):  # what a build wrote, not whatever else was put there
+                self._used[key] = kept
+                return kept[1]
         found = digest(path)
         if time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) > SETTLED_NS:
             self._used[key] = (signature, found)

@@ -502,6 +502,11 @@ def test_kept_digests_are_data_never_code(
     build(run, root.path, tmp_path / "site")
     assert not marker.exists()
     assert reads == ["alpha.yaml"], "read, as without kept digests"
+    key = f"generator.cache._project_digest {root.path / 'projects' / 'alpha.yaml'}"
+    for odd in (5, (1,), ("x", 2), [1, 2], (None, None)):  # plain data, but not digests
+        planted.write_bytes(pickle.dumps({key: odd}))
+        build(run, root.path, tmp_path / "site", "--force")
+    assert reads == ["alpha.yaml"] * 6
 
 
 def test_a_commit_that_changes_no_project_file_leaves_nothing_to_build(

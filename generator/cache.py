@@ -230,9 +230,12 @@ class Known:
     Only a shortcut: without it every file is read, and a copy of the root elsewhere
     (other inodes and times) reads every file once."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, read: bool = True) -> None:
+        """``read`` off (``build --force``): every file is read, and its digest kept."""
         self._path = root / CACHE_DIR / DIGESTS
         try:
+            if not read:
+                raise FileNotFoundError(self._path)
             with self._path.open("rb") as handle:
                 loaded = _DigestsReader(handle).load()
         except Exception:  # none yet, or unreadable: every file is read

@@ -102,7 +102,7 @@ def _build(
 ) -> BuildResult:
     """The stages, in order, with the output folder to this build alone."""
     # Unchanged inputs and an untouched output folder: the site there is this build's.
-    known = cache.Known(root)  # files as they were at the last build are not read again
+    known = cache.Known(root, not force)  # files as at the last build are not read again
     inputs = cache.inputs(root, root / PROJECTS_DIR, theme, today.isoformat(), known)
     links = repr(repository)  # the links into the repository are on every project's page
     build_key = inputs.key([history.head(root), search.fingerprint(known), links])

@@ -466,6 +466,9 @@ def test_files_as_they_were_at_the_last_build_are_not_read_again(
     reads = project_reads(monkeypatch)
     _, said, _ = build(run, root.path, out)
     assert reads == [] and "up to date" in said, said
+    build(run, root.path, out, "--force")
+    assert sorted(reads) == ["alpha.yaml", "beta.yaml"], "--force reads every file"
+    reads.clear()
     beta = root.path / "projects" / "beta.yaml"
     before = beta.stat()
     text = beta.read_text(encoding="utf-8")

@@ -220,6 +220,10 @@ class Inputs:
         return keys
 
 
+SETTLED_NS = 2_000_000_000
+"""How long after its last write a file's digest may be kept (see :class:`Known`)."""
+
+
 class Known:
     """Digests of files kept by what ``stat`` says of each (size, modification and change
     times, inode, device), in ``.cache/digests``: a file that says the same as when it was
@@ -268,9 +272,6 @@ class Known:
         if self._used != self._kept:
             _write_pickle(self._path, self._used)
             self._kept = dict(self._used)
-
-
-SETTLED_NS = 2_000_000_000
 
 
 def _project_digest(path: Path) -> str:
@@ -467,17 +468,11 @@ class Pieces:
 
     def put(self, key: str, text: str) -> None:
         """Keep a piece (whole or not at all; silently skipped if it cannot)."""
-        with contextlib.suppress(OSError):
-            self._folder.mkdir(parents=True, exist_ok=True)
-            _write_bytes(self._folder / key, text.encode("utf-8"))
+        _write_bytes(self._folder / key, text.encode("utf-8"))
 
     def prune(self, keys: set[str]) -> None:
         """Keep only the pieces of ``keys``."""
-        with contextlib.suppress(OSError):
-            for entry in os.scandir(self._folder):
-                if entry.name not in keys:
-                    with contextlib.suppress(OSError):
-                        os.unlink(entry.path)
+        _remove_all_but(self._folder, keys)
 
 
 class Memo:
@@ -532,11 +527,17 @@ class Memo:
 
     def prune(self, used: set[str]) -> None:
         """Remove every entry but the ``used`` ones."""
-        with contextlib.suppress(OSError):
-            for entry in os.scandir(self.folder):
-                if entry.name.removesuffix(".pickle") not in used:
-                    with contextlib.suppress(OSError):
-                        os.unlink(entry.path)
+        _remove_all_but(self.folder, used, ".pickle")
+
+
+def _remove_all_but(folder: Path, names: set[str], suffix: str = "") -> None:
+    """Remove each file in ``folder`` but those named ``<name><suffix>`` for ``names``
+    (silently: what cannot be removed only takes room)."""
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            if entry.name.removesuffix(suffix) not in names:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
 
 
 class _RecordReader(pickle.Unpickler):

@@ -457,18 +457,19 @@ class Pieces:
         self._folder = root / CACHE_DIR / PIECES / kind
         self._read = read
 
-    def get(self, key: str) -> str | None:
-        """The piece kept for ``key``; None without one (or one that cannot be read)."""
-        if not self._read:
+    def get(self, key: str, written: bool = False) -> str | None:
+        """The piece kept for ``key``; None without one (or one that cannot be read).
+        ``written``: one this build wrote, read even when earlier builds' are not."""
+        if not self._read and not written:
             return None
         try:
             return (self._folder / key).read_bytes().decode("utf-8")
         except (OSError, UnicodeDecodeError):
             return None
 
-    def put(self, key: str, text: str) -> None:
-        """Keep a piece (whole or not at all; silently skipped if it cannot)."""
-        _write_bytes(self._folder / key, text.encode("utf-8"))
+    def put(self, key: str, text: str) -> bool:
+        """Keep a piece (whole or not at all; skipped if it cannot: then False)."""
+        return _write_bytes(self._folder / key, text.encode("utf-8"))
 
     def prune(self, keys: set[str]) -> None:
         """Keep only the pieces of ``keys``."""

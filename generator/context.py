@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypedDict
@@ -269,8 +270,9 @@ def build_pages(
     pages += [project_page(portfolio, s, links[s.project.id]) for s in portfolio.projects]
     behind = falling_behind(portfolio)
     known = {project_id: found for project_id, found in links.items() if found is not None}
+    shares = _shares(portfolio)
     department_pages = [
-        _department(portfolio, d.id, d.name, list(d.contacts), behind.get(d.id), known)
+        _department(portfolio, d.id, d.name, list(d.contacts), behind.get(d.id), known, shares)
         for d in site.departments
     ]
     pages.append(
@@ -361,6 +363,33 @@ def _index(portfolio: PortfolioStatus) -> IndexPage:
     )
 
 
+@dataclass(frozen=True)
+class _Shares:
+    """Each department's part of the portfolio, gathered in one pass over it (by
+    department id; in the portfolio's order, the milestones by due date)."""
+
+    led: dict[str, list[ProjectStatus]]
+    joined: dict[str, list[ProjectStatus]]
+    owned: dict[str, list[DepartmentMilestone]]
+
+
+def _shares(portfolio: PortfolioStatus) -> _Shares:
+    led: defaultdict[str, list[ProjectStatus]] = defaultdict(list)
+    joined: defaultdict[str, list[ProjectStatus]] = defaultdict(list)
+    owned: defaultdict[str, list[DepartmentMilestone]] = defaultdict(list)
+    for p in portfolio.projects:
+        led[p.project.data.lead].append(p)
+        for dept_id in dict.fromkeys(p.project.data.departments):
+            joined[dept_id].append(p)
+        for m in p.milestones:
+            owned[delivers(p, m)].append(DepartmentMilestone(p, m))
+    for found in owned.values():
+        found.sort(
+            key=lambda d: (d.milestone.milestone.due, d.project.project.id, d.milestone.index)
+        )
+    return _Shares(led, joined, owned)
+
+
 def _department(
     portfolio: PortfolioStatus,
     dept_id: str,
@@ -368,16 +397,11 @@ def _department(
     contacts: list[str],
     behind: Behind | None,
     links: dict[str, ProjectLinks],
+    shares: _Shares,
 ) -> DepartmentPage:
-    led = [p for p in portfolio.projects if p.project.data.lead == dept_id]
-    joined = [p for p in portfolio.projects if dept_id in p.project.data.departments]
-    owned = [
-        DepartmentMilestone(p, m)
-        for p in portfolio.projects
-        for m in p.milestones
-        if delivers(p, m) == dept_id
-    ]
-    owned.sort(key=lambda d: (d.milestone.milestone.due, d.project.project.id, d.milestone.index))
+    led = shares.led.get(dept_id, [])
+    joined = shares.joined.get(dept_id, [])
+    owned = shares.owned.get(dept_id, [])
     overdue = [DepartmentMilestone(p, m) for p, m in behind.overdue] if behind else []
     path = f"departments/{dept_id}/index.html"
     preview = meta.department(
@@ -401,9 +425,9 @@ def _department(
 def department_order(portfolio: PortfolioStatus) -> list[str]:
     """Every department's id in the order of the departments page (:func:`_falling_behind`):
     the order in which the weekly digest lists them."""
-    behind = falling_behind(portfolio)
+    behind, shares = falling_behind(portfolio), _shares(portfolio)
     pages = [
-        _department(portfolio, d.id, d.name, [], behind.get(d.id), {})
+        _department(portfolio, d.id, d.name, [], behind.get(d.id), {}, shares)
         for d in portfolio.site.departments
     ]
     return [row["id"] for row in _league(pages)]

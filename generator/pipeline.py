@@ -118,12 +118,14 @@ def _build(
     # History: each milestone's baseline and re-plans from git (2 git processes in all).
     slips = history.slips(root, portfolio.projects, portfolio.site.timezone, today)
     state = status.portfolio_status(portfolio.site, portfolio.projects, today, slips)
-    pages = context.build_pages(state, repository) + search.pages(state)
-    pages += [p for view in views.ALL for p in view.pages(state)]
-    # A project whose file, history and shared inputs are unchanged keeps its own files;
-    # a page that says what it is made from (a department's week) keeps its file when
-    # none of that changed.
+    # A project whose file, history and shared inputs are unchanged keeps its own files
+    # (and what the last build derived from it alone); a page that says what it is made
+    # from (a department's week) keeps its file when none of that changed.
     units = inputs.unit_keys(portfolio.digests, history.by_project(slips), links)
+    counted = _week_counts(state, units, cache.Pieces(root, "weeks", not force), workers)
+    pages = context.build_pages(state, repository) + search.pages(state)
+    pages += views.weekly.pages(state, counted)
+    pages += [p for view in views.ALL if view is not views.weekly for p in view.pages(state)]
     depends = {page.path: (page.template, page.depends) for page in pages if page.depends}
     units |= inputs.page_keys(depends, units, links)
     kept = previous.reusable(units) if previous is not None else {}
@@ -217,6 +219,48 @@ def _data_json(
 
     yield from render.json_chunks(context.data_json(state, each))
     pieces.prune({units[project.project.id] for project in state.projects})
+
+
+WEEK_COUNT_BATCH = 50
+"""Projects a worker counts at a time, week by week (:func:`_week_counts`)."""
+
+
+def _week_counts(
+    state: status.PortfolioStatus, units: Mapping[str, str], pieces: cache.Pieces, workers: int
+) -> dict[str, views.weekly.ProjectWeeks]:
+    """Each project's indicators counted week by week (what the weeks' pages add up): as
+    the last build counted them when the project's key is unchanged (``units``), else
+    counted now, on every core when there are many, and kept in ``pieces`` for the next
+    build. The workers hand their counts over through ``pieces``; one they could not keep
+    is counted here."""
+    today, pace_weeks = state.today, state.site.pace_weeks
+    read = views.weekly.ProjectWeeks.read
+    counted = {}
+    todo = []
+    for project in state.projects:
+        kept = read(project.project.id, pieces.get(units[project.project.id]))
+        if kept is None:
+            todo.append(project)
+        else:
+            counted[project.project.id] = kept
+
+    def count(batch: list[status.ProjectStatus]) -> int:
+        """Counts and keeps a batch; returns how many could not be kept."""
+        unkept = 0
+        for project in batch:
+            weeks = views.weekly.project_weeks(project, today, pace_weeks)
+            unkept += not pieces.put(units[project.project.id], weeks.text())
+        return unkept
+
+    size = WEEK_COUNT_BATCH
+    batches = [todo[i : i + size] for i in range(0, len(todo), size)]
+    unkept = worker_pool.run([functools.partial(count, batch) for batch in batches], workers)
+    for project in todo:
+        key = project.project.id
+        written = None if unkept else read(key, pieces.get(units[key], written=True))
+        counted[key] = written or views.weekly.project_weeks(project, today, pace_weeks)
+    pieces.prune({units[project.project.id] for project in state.projects})
+    return counted
 
 
 def _prune_memo(memo: cache.Memo, used: set[str]) -> list[write.Output]:

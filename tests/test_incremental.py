@@ -16,11 +16,13 @@ import pickle
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from generator import cache, context, pipeline, search
 from generator.status import ProjectStatus
+from generator.views import weekly
 from tests.conftest import (
     ONE_PROJECT,
     REPO,
@@ -287,7 +289,9 @@ def test_unchanged_files_are_read_back_validated_with_their_warnings(
     read: list[str] = []
     real_read = pipeline._read_raw
     monkeypatch.setattr(
-        pipeline, "_read_raw", lambda root, file, path: read.append(file) or real_read(root, file, path)
+        pipeline,
+        "_read_raw",
+        lambda root, file, path: read.append(file) or real_read(root, file, path),
     )
     root.project("beta", BETA.replace("12 人", "15 人"))
     _, _, err = build(run, root.path, out)
@@ -535,37 +539,55 @@ def test_a_commit_that_changes_no_project_file_leaves_nothing_to_build(
     assert matches_a_build_from_nothing(run, repo.path, out, tmp_path)
 
 
-def laid_out(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The projects whose part of data.json the build lays out (rather than takes as kept)."""
+def spied(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[str]:
+    """The projects ``owner.name`` is called for (its first argument: a project's status)."""
     made: list[str] = []
-    real = context.project_json
+    real = getattr(owner, name)
 
-    def spy(status: ProjectStatus) -> dict[str, object]:
+    def spy(status: ProjectStatus, *args: Any) -> Any:
         made.append(status.project.id)
-        return real(status)
+        return real(status, *args)
 
-    monkeypatch.setattr(context, "project_json", spy)
+    monkeypatch.setattr(owner, name, spy)
     return made
 
 
-def test_data_json_takes_each_unchanged_projects_part_as_the_last_build_laid_it_out(
+def laid_out(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The projects whose part of data.json the build lays out (rather than takes as kept)."""
+    return spied(monkeypatch, context, "project_json")
+
+
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The projects whose indicators the build counts week by week (rather than takes the
+    counts the last build kept)."""
+    return spied(monkeypatch, weekly, "project_weeks")
+
+
+@pytest.mark.parametrize(
+    ("kind", "spy"),
+    [("data.json", laid_out), ("weeks", counted)],
+    ids=["data.json's parts", "the weeks' counts"],
+)
+def test_what_is_kept_per_project_is_taken_for_each_unchanged_project(
     root: Root,
     site: tuple[Path, dict[str, int]],
     run: Run,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+    spy: Callable[[pytest.MonkeyPatch], list[str]],
 ) -> None:
     out, _ = site
-    pieces = root.path / ".cache" / cache.PIECES / "data.json"
-    assert len(list(pieces.iterdir())) == 3, "one part a project"
-    made = laid_out(monkeypatch)
+    pieces = root.path / ".cache" / cache.PIECES / kind
+    assert len(list(pieces.iterdir())) == 3, "one piece a project"
+    made = spy(monkeypatch)
     root.project("beta", BETA.replace("12 人", "15 人"))
     build(run, root.path, out)
     assert made == ["beta"]
     assert "15 人" in (out / "data.json").read_text(encoding="utf-8")
-    assert len(list(pieces.iterdir())) == 3, "beta's part before the edit is let go"
+    assert len(list(pieces.iterdir())) == 3, "beta's piece before the edit is let go"
     build(run, root.path, tmp_path / "forced", "--force")
-    assert made == ["beta", "alpha", "beta", "gamma"], "--force lays out every part"
+    assert sorted(made) == ["alpha", "beta", "beta", "gamma"], "--force makes every piece"
     assert matches_a_build_from_nothing(run, root.path, out, tmp_path)
 
 
@@ -584,3 +606,27 @@ def test_a_part_of_data_json_that_cannot_be_read_is_laid_out_again(
     build(run, root.path, out)
     assert made == ["alpha", "beta", "gamma"]
     assert matches_a_build_from_nothing(run, root.path, out, tmp_path)
+
+
+def test_counts_that_cannot_be_read_or_kept_are_counted_here(
+    root: Root,
+    site: tuple[Path, dict[str, int]],
+    run: Run,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out, _ = site
+    kept = root.path / ".cache" / cache.PIECES / "weeks"
+    for piece in kept.iterdir():
+        piece.write_text("2026-11-23 9,9,9 not counts", encoding="utf-8")
+    made = counted(monkeypatch)
+    root.project("beta", BETA.replace("12 人", "15 人"))
+    build(run, root.path, out)
+    assert sorted(made) == ["alpha", "beta", "gamma"]
+    assert matches_a_build_from_nothing(run, root.path, out, tmp_path)
+    # Counts the build cannot keep (a full disk) are counted again in the build itself.
+    monkeypatch.setattr(cache.Pieces, "put", lambda self, key, text: False)
+    made.clear()
+    build(run, root.path, tmp_path / "unkept", "--force")
+    assert sorted(made) == ["alpha", "alpha", "beta", "beta", "gamma", "gamma"]
+    assert same_tree(tmp_path / "unkept", out)

@@ -15,6 +15,7 @@ Then the validation of ``direction`` and ``pace_weeks``, in English and in Chine
 
 from __future__ import annotations
 
+import datetime as dt
 import html as htmllib
 import json
 import re
@@ -25,7 +26,8 @@ from typing import Any
 import openpyxl
 import pytest
 
-from generator import search
+from generator import pipeline, search, status
+from generator.views import weekly
 from tests.conftest import Root, RunResult
 
 Run = Callable[..., RunResult]
@@ -685,3 +687,65 @@ def test_check_for_github_annotates_each_indicator_behind_pace(
     part = written[written.index("### Indicators behind pace: 4") :]
     assert part.splitlines()[2].startswith("- Alpha — Late: at the recent pace")
     assert len([line for line in part.splitlines() if line.startswith("- ")]) == 4
+
+
+# --- the weeks' counts, one project at a time ------------------------------------------------
+
+
+def test_each_weeks_counts_are_the_sum_of_its_projects_counts(fixture: Root) -> None:
+    """A week's page adds up each project's counts (what a rebuild keeps per project): they
+    give what counting the department's indicators together gives, every week, and a
+    department's page of the week still lists every indicator behind pace."""
+    today = dt.date.fromisoformat(TODAY)
+    portfolio = pipeline.load_portfolio(fixture.path, today)
+    state = status.portfolio_status(portfolio.site, portfolio.projects, today)
+    pages = {p.path: p.context for p in weekly.pages(state)}
+    projects = sorted(state.projects, key=lambda p: p.project.id)
+    behind_seen = 0
+    for path, page in pages.items():
+        if not re.fullmatch(r"weeks/[^/]+/index\.html", path):
+            continue
+        for figures in page["figures"]:
+            led = [p for p in projects if p.project.data.lead == figures.department.id]
+            changed, unchanged = weekly._changes_counted(weekly._series(led), page["week"])
+            behind = weekly._behind_pace(weekly._paced(led), page["until"], 4)
+            counted = (figures.changed, figures.unchanged, figures.behind_pace)
+            assert counted == (changed, unchanged, len(behind)), (path, figures.department.id)
+            mine = pages[weekly.department_path(page["week"], figures.department.id)]
+            assert [e.pace for e in mine["behind_pace"]] == [e.pace for e in behind]
+            behind_seen += len(behind)
+    assert behind_seen >= 10, "the fixture has indicators behind pace in several weeks"
+
+
+def test_a_projects_counts_as_kept_read_back_the_same(fixture: Root) -> None:
+    today = dt.date.fromisoformat(TODAY)
+    portfolio = pipeline.load_portfolio(fixture.path, today)
+    state = status.portfolio_status(portfolio.site, portfolio.projects, today)
+    for project in state.projects:
+        weeks = weekly.project_weeks(project, today, 4)
+        assert weekly.ProjectWeeks.read(project.project.id, weeks.text()) == weeks
+    alpha = next(p for p in state.projects if p.project.id == "alpha")
+    weeks = weekly.project_weeks(alpha, today, 4)
+    assert weeks.first is not None and weeks.first.weekday() == 0
+    assert weeks.at(weeks.first - dt.timedelta(days=7)) == (0, 0, 0), "before its first figure"
+    assert weeks.at(dt.date(2026, 11, 30)) == (0, 0, 0), "after the as-of week"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        None,
+        "",
+        "2026-11-23",  # a Monday and no week
+        "- 1,0,0",  # weeks without a first Monday
+        "2026-11-24 1,0,0",  # not a Monday
+        "2026-11-23 1,0",
+        "2026-11-23 1,0,0,0",
+        "2026-11-23 1,-1,0",
+        "2026-11-23 a,b,c",
+        "2026-13-01 1,0,0",
+        "2026-11-23  1,0,0",
+    ],
+)
+def test_kept_counts_in_any_other_shape_are_counted_again(text: str | None) -> None:
+    assert weekly.ProjectWeeks.read("alpha", text) is None

@@ -61,7 +61,9 @@ def test_a_large_portfolio_goes_parallel_by_itself_and_matches_a_serial_build(
     monkeypatch.setattr(workers, "run", counting_run)
     monkeypatch.setattr(workers, "available", lambda: 2)
     pipeline.build_site(root, tmp_path / "auto", TODAY)
-    assert seen == [2], "every page in one run of two workers (each index renders its pages)"
+    # The projects' week counts in one run of two workers, then every page in another
+    # (each index renders its pages).
+    assert seen == [2, 2]
     pipeline.build_site(root, tmp_path / "serial", TODAY, workers=1)
     assert tree(tmp_path / "auto") == tree(tmp_path / "serial")
 
@@ -76,7 +78,7 @@ def test_a_small_portfolio_stays_in_one_process(
         workers, "run", lambda tasks, count: seen.append(count) or real_run(tasks, count)
     )
     pipeline.build_site(REPO, tmp_path / "site", TODAY)
-    assert seen == [1]
+    assert seen == [1, 1]  # the week counts, then the pages: each in this process
 
 
 def test_a_template_error_in_a_worker_names_the_template_and_the_first_page(

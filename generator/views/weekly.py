@@ -49,7 +49,7 @@ import itertools
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Container, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal, TypedDict, TypeVar
 
@@ -474,17 +474,17 @@ def _indicator_changes(series: list[Series], week: Week) -> list[IndicatorChange
     return changes
 
 
-def _complete(
-    page: WeekPage, series: dict[str, list[Series]], paced: dict[str, list[Paced]]
-) -> WeekPage:
-    """The week's page with each department's indicators counted and its problems' first
-    lines (built when it is rendered)."""
-    week, until, pace_weeks = page["week"], page["until"], page["site"].pace_weeks
+def _complete(page: WeekPage, counted: dict[str, list[ProjectWeeks]]) -> WeekPage:
+    """The week's page with each department's indicators counted (the sum of its projects'
+    counts, ``counted``) and its problems' first lines (built when it is rendered)."""
+    monday = page["week"].monday
     figures = []
     for department in page["department_weeks"]:
-        changed, unchanged = _changes_counted(series.get(department.id, []), week)
-        behind = _behind_pace(paced.get(department.id, []), until, pace_weeks)
-        figures.append(DepartmentFigures(department, changed, unchanged, len(behind)))
+        changed = unchanged = behind = 0
+        for weeks in counted.get(department.id, []):
+            c, u, b = weeks.at(monday)
+            changed, unchanged, behind = changed + c, unchanged + u, behind + b
+        figures.append(DepartmentFigures(department, changed, unchanged, behind))
     problems = [
         DepartmentProblems(department, reports)
         for department in page["department_weeks"]
@@ -512,10 +512,14 @@ def _department_week(
     department: DepartmentWeek,
     series: list[Series],
     paced: list[Paced],
+    counted: list[ProjectWeeks],
 ) -> DepartmentWeekPage:
     """A department's week with its reports' first lines, its indicators and those behind
-    pace (built when it is rendered)."""
+    pace (built when it is rendered; ``counted``: its projects' counts, which say whose
+    indicators to judge)."""
     week = page["week"]
+    behind = {w.project for w in counted if w.at(week.monday)[2]}
+    paced = [p for p in paced if p[0].project.id in behind]
     counts = (
         len(department.completed),
         len(department.missed),
@@ -569,6 +573,70 @@ def _behind_pace(paced: list[Paced], until: dt.date, pace_weeks: int) -> list[Pa
         if pace.behind:
             found.append(PaceEntry(status, indicator, pace))
     return found
+
+
+@dataclass(frozen=True)
+class ProjectWeeks:
+    """One project's indicators counted in each week, from the week of its first figure to
+    the as-of week (:func:`project_weeks`): how many changed that week, how many did not,
+    how many were behind pace as of its last day counted. A department's figures in a
+    week are the sum of its projects' counts."""
+
+    project: str
+    first: dt.date | None
+    """The Monday of the first week counted; None for a project without any figure."""
+    counts: tuple[tuple[int, int, int], ...]
+
+    def at(self, monday: dt.date) -> tuple[int, int, int]:
+        """The counts of the week that starts on ``monday`` (none outside those counted)."""
+        if self.first is None or monday < self.first:
+            return (0, 0, 0)
+        index = (monday - self.first).days // 7
+        return self.counts[index] if index < len(self.counts) else (0, 0, 0)
+
+    def text(self) -> str:
+        """As kept between builds: the first Monday, then the counts, week by week."""
+        weeks = " ".join(f"{c},{u},{b}" for c, u, b in self.counts)
+        return f"{self.first.isoformat() if self.first else '-'} {weeks}".rstrip()
+
+    @classmethod
+    def read(cls, project: str, text: str | None) -> ProjectWeeks | None:
+        """What :meth:`text` wrote; None for anything else (the counts are then made again)."""
+        if text is None:
+            return None
+        try:
+            first, *weeks = text.split(" ")
+            counts = tuple(_three(week) for week in weeks)
+            monday = None if first == "-" else dt.date.fromisoformat(first)
+        except ValueError:
+            return None
+        if (monday is None) != (not counts) or (monday is not None and monday.weekday()):
+            return None
+        return cls(project, monday, counts)
+
+
+def _three(text: str) -> tuple[int, int, int]:
+    c, u, b = (int(n) for n in text.split(","))  # ValueError unless three whole numbers
+    if min(c, u, b) < 0:
+        raise ValueError(text)
+    return c, u, b
+
+
+def project_weeks(status: ProjectStatus, today: dt.date, pace_weeks: int) -> ProjectWeeks:
+    """Each week's counts of one project's indicators, as the week's page shows them: a
+    pure function of the project's status, the as-of date and the site's ``pace_weeks``
+    (what a project's key covers), so a build keeps them for an unchanged project."""
+    series, paced = _series([status]), _paced([status])
+    dates = [dates[0] for _, _, dates, _ in series if dates]
+    if not dates:
+        return ProjectWeeks(status.project.id, None, ())
+    counts = []
+    weeks = _weeks(min(dates), today)
+    for week in weeks:
+        changed, unchanged = _changes_counted(series, week)
+        behind = len(_behind_pace(paced, min(week.sunday, today), pace_weeks))
+        counts.append((changed, unchanged, behind))
+    return ProjectWeeks(status.project.id, weeks[0].monday, tuple(counts))
 
 
 def _changes_counted(series: list[Series], week: Week) -> tuple[int, int]:
@@ -698,6 +766,7 @@ def _department_pages(
     page: WeekPage,
     series: dict[str, list[Series]],
     paced: dict[str, list[Paced]],
+    counted: dict[str, list[ProjectWeeks]],
     leading: dict[str, tuple[str, ...]],
 ) -> Iterator[Page]:
     """The page of each department of one week (built by the worker that renders it).
@@ -707,7 +776,13 @@ def _department_pages(
     shared = repr(_shared(page))
     for d in page["department_weeks"]:
         make = functools.partial(
-            _department_week, state, page, d, series.get(d.id, []), paced.get(d.id, [])
+            _department_week,
+            state,
+            page,
+            d,
+            series.get(d.id, []),
+            paced.get(d.id, []),
+            counted.get(d.id, []),
         )
         depends = context.Depends(leading.get(d.id, ()), f"{d.id}\0{d.name}\0{shared}")
         yield Page(d.path, "week_department.html", make=make, depends=depends)
@@ -726,15 +801,20 @@ def _shared(page: WeekPage) -> _WeekFields:
     )
 
 
-def pages(state: PortfolioStatus) -> list[Page]:
+def pages(state: PortfolioStatus, counted: Mapping[str, ProjectWeeks] | None = None) -> list[Page]:
+    """``counted``: each project's :func:`project_weeks` by id, when the build has them
+    (kept from the last build, or counted on every core); else counted here."""
     weeks, summaries = _week_pages(state)
     projects = sorted(state.projects, key=lambda p: p.project.id)
     series = _by_lead(_series(projects), lambda s: s[0])
     paced = _by_lead(_paced(projects), lambda p: p[0])
-    leading = {
-        lead: tuple(p.project.id for p in led)
-        for lead, led in _by_lead(projects, lambda p: p).items()
-    }
+    if counted is None:
+        counted = {
+            p.project.id: project_weeks(p, state.today, state.site.pace_weeks) for p in projects
+        }
+    by_lead = _by_lead(projects, lambda p: p)
+    leading = {lead: tuple(p.project.id for p in led) for lead, led in by_lead.items()}
+    counts = {lead: [counted[p.project.id] for p in led] for lead, led in by_lead.items()}
     path = "weeks/index.html"
     names = [s.week.name for s in summaries]  # newest first
     preview = meta.weeks(
@@ -744,13 +824,9 @@ def pages(state: PortfolioStatus) -> list[Page]:
     found = [Page("weeks/index.html", "weeks.html", index)]
     for week in weeks:
         found.append(
-            Page(
-                week["week"].path,
-                "week.html",
-                make=functools.partial(_complete, week, series, paced),
-            )
+            Page(week["week"].path, "week.html", make=functools.partial(_complete, week, counts))
         )
-        found += _department_pages(state, week, series, paced, leading)
+        found += _department_pages(state, week, series, paced, counts, leading)
     return found
 
 

@@ -483,6 +483,7 @@ def _json_lines(value: Any, newline: str, pieces: list[str]) -> Iterator[None]:
         if value.depth != len(newline) - 1:
             raise ValueError(f"JSON laid out for depth {value.depth}, put at {len(newline) - 1}")
         pieces.append(value)
+        yield None  # a whole project's part: written out before the next is made or read
     elif isinstance(value, dict) and _laid_out(value):
         inner = newline + " "
         pieces.append("{")

@@ -265,6 +265,30 @@ def test_a_lazy_list_is_written_as_it_is_made_with_the_same_bytes() -> None:
     assert render.render_json({"a": 1, "r": []}) == b'{"a": 1, "r": []}\n'
 
 
+def test_parts_laid_out_before_are_written_one_at_a_time() -> None:
+    """data.json's projects as kept parts (:class:`render.JsonText`, each a whole project
+    of tens of kilobytes at scale): each is written out before the next is made, so the
+    file is never held whole (it was, 77 MB at 1,000 projects, until a part counted as a
+    record of a few bytes)."""
+    made: list[int] = []
+
+    def parts() -> Iterator[render.JsonText]:
+        for n in range(200):
+            made.append(n)
+            yield render.json_text({"i": n, "notes": [{"text": "进展" * 5_000}]}, 2)
+
+    eager = render.render_json(
+        {"a": 1, "r": [{"i": n, "notes": [{"text": "进展" * 5_000}]} for n in range(200)]}
+    )
+    chunks = render.json_chunks({"a": 1, "r": parts()})
+    written = b""
+    for chunk in chunks:
+        assert len(chunk) < 40_000, "one part at most (30 KB here), not the parts so far"
+        written += chunk
+    assert made == list(range(200))
+    assert written == eager
+
+
 def test_data_json_health(site: Path) -> None:
     health = {p["id"]: p["health"] for p in data_of(site)["projects"]}
     assert {i for i, h in health.items() if h == "red"} == set(EXPECTED_ORDER[:4])

@@ -37,6 +37,11 @@ need following up, and for what; then one department's week in full:
   every list above in full — milestones completed, missed, moved, due next; every report's
   first line; the indicators behind pace; every indicator's figure, those that changed
   first, then those that did not (which the week's table counts and links).
+
+A department's counts in a week's table are the sum of its projects' counts
+(:func:`project_weeks`: each project's indicators counted week by week, a pure function of
+that project's status, the date and ``pace_weeks``), which a build keeps for every
+unchanged project.
 """
 
 from __future__ import annotations

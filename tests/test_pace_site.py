@@ -708,7 +708,8 @@ def test_each_weeks_counts_are_the_sum_of_its_projects_counts(fixture: Root) -> 
         for figures in page["figures"]:
             led = [p for p in projects if p.project.data.lead == figures.department.id]
             changed, unchanged = weekly._changes_counted(weekly._series(led), page["week"])
-            behind = weekly._behind_pace(weekly._paced(led), page["until"], 4)
+            pace_weeks = state.site.pace_weeks
+            behind = weekly._behind_pace(weekly._paced(led), page["until"], pace_weeks)
             counted = (figures.changed, figures.unchanged, figures.behind_pace)
             assert counted == (changed, unchanged, len(behind)), (path, figures.department.id)
             mine = pages[weekly.department_path(page["week"], figures.department.id)]
@@ -721,11 +722,12 @@ def test_a_projects_counts_as_kept_read_back_the_same(fixture: Root) -> None:
     today = dt.date.fromisoformat(TODAY)
     portfolio = pipeline.load_portfolio(fixture.path, today)
     state = status.portfolio_status(portfolio.site, portfolio.projects, today)
+    pace_weeks = state.site.pace_weeks
     for project in state.projects:
-        weeks = weekly.project_weeks(project, today, 4)
+        weeks = weekly.project_weeks(project, today, pace_weeks)
         assert weekly.ProjectWeeks.read(project.project.id, weeks.text()) == weeks
     alpha = next(p for p in state.projects if p.project.id == "alpha")
-    weeks = weekly.project_weeks(alpha, today, 4)
+    weeks = weekly.project_weeks(alpha, today, pace_weeks)
     assert weeks.first is not None and weeks.first.weekday() == 0
     assert weeks.at(weeks.first - dt.timedelta(days=7)) == (0, 0, 0), "before its first figure"
     assert weeks.at(dt.date(2026, 11, 30)) == (0, 0, 0), "after the as-of week"

@@ -28,8 +28,9 @@ and says which (:class:`generator.context.Depends`: a department's page of a wee
 the same way, by a key over those projects' keys and what else it names
 (:meth:`Inputs.page_keys`). An edit to one project file then renders that project's own
 files, its lead department's pages of the weeks, and the pages every project shares; of
-those, ``data.json`` takes each unchanged project's part as the last build laid it out, kept
-by the same key (``pieces/``, :class:`Pieces`).
+those, ``data.json`` takes each unchanged project's part as the last build laid it out, and
+the weeks' pages each unchanged project's counts as the last build counted them, kept by the
+same key (``pieces/``, :class:`Pieces`).
 
 **Validated project files** (``parsed/``, :class:`Memo`): each file's validated data,
 its warnings and the HTML of its Markdown, by a digest of all that validation reads (the
@@ -446,12 +447,13 @@ class Parsed:
 
 
 class Pieces:
-    """Each project's part of a file that gathers every project (``data.json``'s projects),
-    kept in ``.cache/pieces/<kind>/`` by the key of the project's own files
+    """What a build derives from one project alone for the pages that gather every project
+    (``data.json``'s part of it, its indicators counted week by week), kept in
+    ``.cache/pieces/<kind>/`` by the key of the project's own files
     (:meth:`Inputs.unit_keys`: its file, its history, what every page shares): a rebuild
-    writes an unchanged project's part as the last build made it. Like the search indexes,
-    a piece is written into the site as it is: trusted as the build's own work. Not read
-    when ``read`` is off (``build --force``)."""
+    takes an unchanged project's piece as the last build made it. Like the search indexes,
+    a piece is trusted as the build's own work. Not read when ``read`` is off
+    (``build --force``), but for one this build wrote itself."""
 
     def __init__(self, root: Path, kind: str, read: bool = True) -> None:
         self._folder = root / CACHE_DIR / PIECES / kind

@@ -320,6 +320,29 @@ def test_ledger_xlsx_of_the_repository_has_chinese_headers(repo_site: Path) -> N
     assert book.properties.created == dt.datetime(2026, 11, 25)
 
 
+@pytest.mark.parametrize(
+    "day",
+    [
+        dt.date(1899, 12, 31),
+        dt.date(1900, 1, 1),
+        dt.date(1900, 2, 28),
+        dt.date(1900, 3, 1),
+        dt.date(1970, 1, 1),
+        dt.date(2026, 11, 25),
+        dt.date(2099, 12, 31),
+    ],
+)
+def test_dates_are_written_as_the_numbers_xlsxwriter_would_write(day: dt.date) -> None:
+    """The spreadsheet writes each date as its Excel day number (no per-cell conversion of
+    times and zones): the very number XlsxWriter's own conversion gives, on both sides of
+    Excel's 29 February 1900."""
+    from xlsxwriter.utility import _datetime_to_excel_datetime
+
+    from generator.views import ledger
+
+    assert ledger._serial(day) == _datetime_to_excel_datetime(day, False, False)
+
+
 # --- reproducible bytes ---------------------------------------------------------------------
 
 

@@ -32,7 +32,7 @@ PATH = "ledger.html"
 # --- the rows ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class LedgerRow:
     project_id: str
     project: str
@@ -204,6 +204,18 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
+_EPOCH = dt.date(1899, 12, 31)
+
+
+def _serial(day: dt.date) -> float:
+    """A date as Excel stores it: days since 1899-12-31, one more from 1900-03-01 on (Excel
+    counts a 29 February 1900), shown as a date by the cell's format. The number
+    ``write_datetime`` writes, without its handling of times and time zones on each of
+    80,000 cells."""
+    days = (day - _EPOCH).days
+    return float(days + 1 if days > 59 else days)
+
+
 def ledger_xlsx(portfolio: PortfolioStatus) -> bytes:
     """The ledger as an Excel workbook: real dates, text never read as a formula."""
     site = portfolio.site
@@ -247,7 +259,7 @@ def ledger_xlsx(portfolio: PortfolioStatus) -> bytes:
         if value is None:
             sheet.write_blank(row, col, None, date)
         else:
-            sheet.write_datetime(row, col, value, date)
+            sheet.write_number(row, col, _serial(value), date)
         widths[col] = max(widths[col], 10)
 
     for n, r in enumerate(rows, start=1):
@@ -322,7 +334,7 @@ def _indicator_sheet(
                     sheet.write_string(n, col, cell, text)
                     widths[col] = max(widths[col], _width(cell))
                 elif isinstance(cell, dt.date):
-                    sheet.write_datetime(n, col, cell, date)
+                    sheet.write_number(n, col, _serial(cell), date)
                     widths[col] = max(widths[col], 10)
                 elif isinstance(cell, float):
                     sheet.write_number(n, col, round(cell, 4), number)

@@ -135,6 +135,7 @@ def _build(
     # A page of its own kind (the ledger, the timeline) gathers every project: those first.
     kinds = collections.Counter(page.template for page in pages)
     other_pages.sort(key=lambda page: kinds[page.template] > 1)
+    compiled = None if force else render.compiled_templates(theme)
     other_jobs: list[write.Job] = [  # the largest first, so the workers finish together
         *(functools.partial(view.files, state, kept) for view in views.ALL),
         lambda: [
@@ -143,7 +144,7 @@ def _build(
         lambda: [
             ("ledger.csv", render.render_csv(context.LEDGER_COLUMNS, context.ledger_rows(state)))
         ],
-        *render.page_jobs(other_pages, theme, language),
+        *render.page_jobs(other_pages, theme, language, compiled),
         lambda: render.static_files(theme),
         functools.partial(_prune_memo, memo, portfolio.used),
     ]
@@ -151,7 +152,7 @@ def _build(
     with write.staging(out) as site:
         count = site.keep(out, [path for files in kept.values() for path in files])
         fresh = [page for page in searched if cache.owner(page.path) not in kept]
-        page_jobs = render.page_jobs(fresh, theme, language)
+        page_jobs = render.page_jobs(fresh, theme, language, compiled)
         rendered = dict(zip([page.path for page in fresh], page_jobs, strict=True))
         # Each index renders its pages, then Pagefind indexes them, while the other
         # workers render the rest.

@@ -7,14 +7,17 @@ rendered once per distinct text and sanitised with nh3 against an allow-list.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import functools
+import hashlib
 import html
 import io
 import itertools
 import json
 import re
+import shutil
 import string
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -314,8 +317,51 @@ class _Environment(jinja2.Environment):
     escape_text = staticmethod(escape_text)
 
 
-def environment(theme: Path, language: str) -> jinja2.Environment:
+class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """The theme's templates as compiled Python, kept between builds (a tenth of a second
+    or more a build, every build, compiling them). Jinja names each by its template and
+    checks it against the template's text; the folder is named by this file and Jinja's
+    version (:func:`compiled_templates`), which decide how a template compiles. A file that
+    cannot be read is compiled afresh, one that cannot be written is not kept."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except OSError:
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def compiled_templates(theme: Path) -> jinja2.BytecodeCache | None:
+    """Where the theme's compiled templates are kept: beside them, in the theme's
+    ``__pycache__/`` (git-ignored, left out of the theme's digest), as Python keeps its
+    compiled modules beside the modules. Never under ``.cache/``: CI restores that folder,
+    and nothing read from it may run (:mod:`generator.cache`); compiled templates do.
+    Those of another version of this file or of Jinja are removed. None when the folder
+    cannot be made (a theme on a read-only disk): every build compiles them."""
+    digest = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=10)
+    digest.update(jinja2.__version__.encode())
+    folder = theme / "__pycache__" / "templates"
+    here = folder / digest.hexdigest()
+    try:
+        here.mkdir(parents=True, exist_ok=True)
+        for other in folder.iterdir():
+            if other != here:
+                shutil.rmtree(other, ignore_errors=True)
+    except OSError:
+        return None
+    return _CompiledTemplates(str(here), "%s")
+
+
+def environment(
+    theme: Path, language: str, compiled: jinja2.BytecodeCache | None = None
+) -> jinja2.Environment:
+    """``compiled``: where compiled templates are kept between builds (none: compile all)."""
     env = _Environment(
+        bytecode_cache=compiled,
         loader=jinja2.FileSystemLoader(theme / "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -349,10 +395,10 @@ class ThemeError(Exception):
 
 
 def page_jobs(
-    pages: list[Page], theme: Path, language: str
+    pages: list[Page], theme: Path, language: str, compiled: jinja2.BytecodeCache | None = None
 ) -> list[Callable[[], list[tuple[str, Iterator[bytes]]]]]:
     """One job per page, for the write stage; the templates are compiled here, once."""
-    renderer = PageRenderer(theme, language)
+    renderer = PageRenderer(theme, language, compiled)
     renderer.compile({page.template for page in pages})
     return [functools.partial(renderer.stream, page) for page in pages]
 
@@ -360,9 +406,11 @@ def page_jobs(
 class PageRenderer:
     """The theme's environment and compiled templates, shared by every page of a build."""
 
-    def __init__(self, theme: Path, language: str) -> None:
+    def __init__(
+        self, theme: Path, language: str, compiled: jinja2.BytecodeCache | None = None
+    ) -> None:
         self.theme = theme
-        self.env = environment(theme, language)
+        self.env = environment(theme, language, compiled)
         self.templates: dict[str, jinja2.Template] = {}
 
     def compile(self, names: set[str]) -> None:

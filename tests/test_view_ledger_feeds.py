@@ -334,13 +334,26 @@ def test_ledger_xlsx_of_the_repository_has_chinese_headers(repo_site: Path) -> N
 )
 def test_dates_are_written_as_the_numbers_xlsxwriter_would_write(day: dt.date) -> None:
     """The spreadsheet writes each date as its Excel day number (no per-cell conversion of
-    times and zones): the very number XlsxWriter's own conversion gives, on both sides of
+    times and zones): the very cell XlsxWriter's ``write_datetime`` writes, on both sides of
     Excel's 29 February 1900."""
-    from xlsxwriter.utility import _datetime_to_excel_datetime
+    import io
+    import zipfile
+
+    import xlsxwriter
 
     from generator.views import ledger
 
-    assert ledger._serial(day) == _datetime_to_excel_datetime(day, False, False)
+    def sheet(write: Callable[[Any, Any], None]) -> bytes:
+        buffer = io.BytesIO()
+        book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+        write(book.add_worksheet(), book.add_format({"num_format": "yyyy-mm-dd"}))
+        book.close()
+        with zipfile.ZipFile(buffer) as files:
+            return files.read("xl/worksheets/sheet1.xml")
+
+    library = sheet(lambda ws, date: ws.write_datetime(0, 0, day, date))
+    ours = sheet(lambda ws, date: ws.write_number(0, 0, ledger._serial(day), date))
+    assert ours == library and b"<v>" in ours
 
 
 # --- reproducible bytes ---------------------------------------------------------------------

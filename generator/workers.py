@@ -2,12 +2,14 @@
 
 The load stage maps its files over workers (:func:`map_each`: read, validate and convert
 a few files, and send the result back). The render and write stages hand over a list of
-tasks (render one page and write it, write the ledger, …, :func:`run`). Each task's output
-depends only on the portfolio, never on which process runs it or in what order, so a
-parallel build is byte-identical to a serial one. Those workers are forked after every
-context is built: they inherit the portfolio, the compiled templates and the Markdown
-already rendered, and nothing large is pickled; a task returns only how many files it
-wrote. A worker is killed with the build that forked it.
+tasks (render one page and write it, write the ledger, …, :func:`run`); after an edit, what
+is made from the status alone (the spreadsheet, the feeds) goes first, to a worker that
+writes it beside the build's own work of making the pages' contexts (:func:`beside`).
+Each task's output depends only on the portfolio, never on which process runs it or in
+what order, so a parallel build is byte-identical to a serial one. Those workers are
+forked once what their tasks read is built: they inherit the portfolio, the compiled
+templates and the Markdown already rendered, and nothing large is pickled; a task returns
+only how many files it wrote. A worker is killed with the build that forked it.
 
 A failure in any task fails the whole run. Every task still runs, and the failure of
 the first task in list order is raised, so the same broken input always reports the
@@ -19,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 import gc
 import multiprocessing
 import os
@@ -35,8 +38,9 @@ R = TypeVar("R")
 Task = Callable[[], int]
 """Does one piece of work and returns how many files it wrote."""
 
-_tasks: Sequence[Task] = ()
-"""The tasks of the current run, set before the workers fork so that they inherit it."""
+_runs: dict[int, Sequence[Task]] = {}
+"""The tasks of each run going on, by number, set before its workers fork so that they
+inherit them."""
 
 
 class WorkerDied(OSError):
@@ -56,19 +60,54 @@ def run(tasks: Sequence[Task], workers: int) -> int:
     """Run every task, in up to ``workers`` processes; the sum of their results."""
     if not _parallel(workers, len(tasks)):
         return sum(task() for task in tasks)
-    global _tasks
-    _tasks = tasks
+    with _forked(tasks, min(workers, len(tasks))) as outcomes:
+        return outcomes()
+
+
+@contextlib.contextmanager
+def beside(tasks: Sequence[Task], workers: int) -> Iterator[Callable[[], int]]:
+    """Run ``tasks`` while the block goes on, in up to ``workers - 1`` processes forked now:
+    the build's own process, busy in the block with work of its own, counts as the other.
+    The block is given a function that waits for them and returns the sum of their
+    results, raising the failure of the first task that failed (in list order). Without a
+    core to spare, the tasks run here at once. A block that fails waits for them, and a
+    failure of theirs is raised before its own (as if they came first in one list: the
+    same broken input reports the same error); Ctrl-C stops them."""
+    if not _parallel(workers, len(tasks) + 1):
+        total = sum(task() for task in tasks)
+        yield lambda: total
+        return
+    with _forked(tasks, min(workers - 1, len(tasks))) as outcomes:
+        try:
+            yield outcomes
+        except Exception:
+            outcomes()  # a failure of theirs first, as if they came first in one list
+            raise
+
+
+@contextlib.contextmanager
+def _forked(tasks: Sequence[Task], processes: int) -> Iterator[Callable[[], int]]:
+    """``processes`` workers forked now, every task handed to them; the block is given a
+    function that waits for the tasks and returns the sum of their results."""
+    number = max(_runs, default=0) + 1
+    _runs[number] = tasks
     gc.freeze()  # the inherited objects stay shared with the parent instead of being copied
     try:
-        with _pool(min(workers, len(tasks))) as pool:
-            outcomes = list(pool.map(_run, range(len(tasks))))
+        with _pool(processes) as pool:
+            results = pool.map(functools.partial(_run, number), range(len(tasks)))
+            gc.unfreeze()  # forked at the first task handed over (the "fork" method)
+
+            def outcomes() -> int:
+                done = list(results)
+                for _, failure in done:
+                    if failure is not None:
+                        raise failure
+                return sum(count for count, _ in done)
+
+            yield outcomes
     finally:
         gc.unfreeze()
-        _tasks = ()
-    for _, failure in outcomes:
-        if failure is not None:
-            raise failure
-    return sum(count for count, _ in outcomes)
+        del _runs[number]
 
 
 def map_each(function: Callable[[T], R], items: Sequence[T], workers: int) -> Iterator[R]:
@@ -154,9 +193,9 @@ COLLECT_EVERY = 50_000
 """New objects between the worker collector's youngest passes (Python's default: 700)."""
 
 
-def _run(index: int) -> tuple[int, BaseException | None]:
+def _run(number: int, index: int) -> tuple[int, BaseException | None]:
     try:
-        return _tasks[index](), None
+        return _runs[number][index](), None
     except BaseException as exc:  # carried back to the parent, raised there
         return 0, portable(exc)
 

@@ -91,6 +91,15 @@ class Staging:
         """Run every job and write its files; returns how many files were written."""
         return worker_pool.run([functools.partial(self._write, job) for job in jobs], workers)
 
+    @contextlib.contextmanager
+    def beside(self, jobs: Sequence[Job], workers: int = 1) -> Iterator[Callable[[], int]]:
+        """Run every job and write its files while the block goes on (on a core the
+        block's work leaves free: :func:`generator.workers.beside`); the block is given a
+        function that waits for them and returns how many files they wrote."""
+        tasks = [functools.partial(self._write, job) for job in jobs]
+        with worker_pool.beside(tasks, workers) as written:
+            yield written
+
     def keep(self, published: Path, paths: Iterable[str]) -> int:
         """Take files unchanged from the published site (``published``) into this one: each
         is linked (the published site is never written to, only replaced), or copied where

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import stat
+import time
 import weakref
 from pathlib import Path
 
@@ -321,3 +322,88 @@ def test_a_check_of_a_large_portfolio_validates_on_every_core(
     assert len(calls) == 1 and calls[0][0] > 1 and calls[0][1] == 2, "batches for two workers"
     assert warnings == serial_warnings
     assert state == serial
+
+
+# --- work beside the build's own ----------------------------------------------------------
+
+
+def test_work_beside_runs_in_another_process_while_the_block_goes_on(tmp_path: Path) -> None:
+    """The tasks run in a process forked when the block begins, while the block's own work
+    goes on here; the function the block is given waits for them and sums their results."""
+    went_on = tmp_path / "went-on"
+
+    def task(name: str) -> workers.Task:
+        def run() -> int:
+            for _ in range(500):  # until the block below has gone on without waiting
+                if went_on.exists():
+                    break
+                time.sleep(0.01)
+            (tmp_path / name).write_text(f"{os.getpid()} {went_on.exists()}", encoding="utf-8")
+            return 2
+
+        return run
+
+    with workers.beside([task("a"), task("b")], 2) as written:
+        went_on.touch()
+        assert written() == 4
+    for name in ("a", "b"):
+        pid, saw = (tmp_path / name).read_text(encoding="utf-8").split()
+        assert int(pid) != os.getpid() and saw == "True"
+
+
+def test_work_beside_without_a_core_to_spare_is_done_at_once_here(tmp_path: Path) -> None:
+    done: list[int] = []
+
+    def task() -> int:
+        done.append(os.getpid())
+        return 1
+
+    with workers.beside([task, task], 1) as written:
+        assert done == [os.getpid()] * 2, "before the block"
+        assert written() == 2
+
+
+def test_a_failure_beside_comes_before_the_blocks_own() -> None:
+    """As if the tasks beside came first in one list: whichever finishes first, the same
+    broken input reports the same error."""
+
+    def fails() -> int:
+        time.sleep(0.3)  # the block fails first
+        raise ValueError("beside")
+
+    def ok() -> int:
+        return 1
+
+    for count in (1, 2):
+        with pytest.raises(ValueError, match=r"^beside$"), workers.beside([ok, fails], count):
+            raise KeyError("the block's own")
+    with pytest.raises(KeyError), workers.beside([ok, ok], 2) as written:
+        assert written() == 2
+        raise KeyError("the block's own")
+
+
+def test_an_edit_writes_what_comes_from_the_status_beside_the_pages_and_a_cold_build_with_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When most projects keep their files, the spreadsheet, feeds and data.json are written
+    beside the pages' contexts being made; a build from nothing hands them to the workers
+    with the pages. Either way, the bytes of a serial build from nothing."""
+    monkeypatch.setattr(search, "build_index", lambda *args: None)
+    root = tmp_path / "root"
+    synth.write_portfolio(root, 6, milestones=3, notes=4, indicators=1, values=3)
+    sizes: list[int] = []
+    beside = workers.beside
+
+    def counted(tasks: list[workers.Task], count: int):  # type: ignore[no-untyped-def]
+        sizes.append(len(tasks))
+        return beside(tasks, count)
+
+    monkeypatch.setattr(workers, "beside", counted)
+    out = tmp_path / "site"
+    pipeline.build_site(root, out, TODAY, workers=2)
+    edited = root / "projects" / "p0003.yaml"
+    edited.write_text(synth.with_marker(edited.read_text(encoding="utf-8"), "改："), "utf-8")
+    pipeline.build_site(root, out, TODAY, workers=2)
+    assert sizes[0] == 0 and sizes[1] > 3, sizes
+    pipeline.build_site(root, tmp_path / "serial", TODAY, workers=1, force=True)
+    assert tree(out) == tree(tmp_path / "serial")

@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
-import functools
 import gc
 import multiprocessing
 import os
@@ -30,6 +29,7 @@ import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -38,9 +38,8 @@ R = TypeVar("R")
 Task = Callable[[], int]
 """Does one piece of work and returns how many files it wrote."""
 
-_runs: dict[int, Sequence[Task]] = {}
-"""The tasks of each run going on, by number, set before its workers fork so that they
-inherit them."""
+_tasks: Sequence[Task] = ()
+"""The tasks of the current run, set before the workers fork so that they inherit it."""
 
 
 class WorkerDied(OSError):
@@ -60,54 +59,88 @@ def run(tasks: Sequence[Task], workers: int) -> int:
     """Run every task, in up to ``workers`` processes; the sum of their results."""
     if not _parallel(workers, len(tasks)):
         return sum(task() for task in tasks)
-    with _forked(tasks, min(workers, len(tasks))) as outcomes:
-        return outcomes()
+    global _tasks
+    _tasks = tasks
+    gc.freeze()  # the inherited objects stay shared with the parent instead of being copied
+    try:
+        with _pool(min(workers, len(tasks))) as pool:
+            outcomes = list(pool.map(_run, range(len(tasks))))
+    finally:
+        gc.unfreeze()
+        _tasks = ()
+    return _total(outcomes)
 
 
 @contextlib.contextmanager
 def beside(tasks: Sequence[Task], workers: int) -> Iterator[Callable[[], int]]:
-    """Run ``tasks`` while the block goes on, in up to ``workers - 1`` processes forked now:
-    the build's own process, busy in the block with work of its own, counts as the other.
-    The block is given a function that waits for them and returns the sum of their
-    results, raising the failure of the first task that failed (in list order). Without a
-    core to spare, the tasks run here at once. A block that fails waits for them, and a
-    failure of theirs is raised before its own (as if they came first in one list: the
-    same broken input reports the same error); Ctrl-C stops them."""
+    """Run ``tasks`` while the block goes on, one after the other in a process forked now,
+    on a core the block leaves free (the build's own process, busy in the block, counts as
+    one of ``workers``). The block is given a function that waits for them and returns the
+    sum of their results, raising the failure of the first task that failed (in list
+    order). Without a core to spare, the tasks run here at once. A block that fails waits
+    for them, and a failure of theirs is raised before its own (as if they came first in
+    one list: the same broken input reports the same error); Ctrl-C stops them.
+
+    The process is a plain fork that sends its results back through a pipe and ends:
+    unlike a pool's, it leaves no thread in the build's process while other workers fork
+    (a fork beside threads can inherit a lock held, and Python 3.12 warns of it), and its
+    memory goes as soon as its tasks are done."""
     if not _parallel(workers, len(tasks) + 1):
         total = sum(task() for task in tasks)
         yield lambda: total
         return
-    with _forked(tasks, min(workers - 1, len(tasks))) as outcomes:
-        try:
-            yield outcomes
-        except Exception:
-            outcomes()  # a failure of theirs first, as if they came first in one list
-            raise
-
-
-@contextlib.contextmanager
-def _forked(tasks: Sequence[Task], processes: int) -> Iterator[Callable[[], int]]:
-    """``processes`` workers forked now, every task handed to them; the block is given a
-    function that waits for the tasks and returns the sum of their results."""
-    number = max(_runs, default=0) + 1
-    _runs[number] = tasks
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
     gc.freeze()  # the inherited objects stay shared with the parent instead of being copied
     try:
-        with _pool(processes) as pool:
-            results = pool.map(functools.partial(_run, number), range(len(tasks)))
-            gc.unfreeze()  # forked at the first task handed over (the "fork" method)
-
-            def outcomes() -> int:
-                done = list(results)
-                for _, failure in done:
-                    if failure is not None:
-                        raise failure
-                return sum(count for count, _ in done)
-
-            yield outcomes
+        process = context.Process(target=_run_all, args=(tasks, send, os.getpid()))
+        process.start()
     finally:
         gc.unfreeze()
-        del _runs[number]
+        send.close()
+    done: list[list[tuple[int, BaseException | None]]] = []
+
+    def wait() -> int:
+        if not done:
+            try:
+                done.append(receive.recv())
+            except EOFError as exc:  # it ended without a word: killed, or out of memory
+                raise WorkerDied("a worker process stopped unexpectedly (out of memory?)") from exc
+            finally:
+                process.join()
+        return _total(done[0])
+
+    try:
+        yield wait
+    except Exception:
+        wait()  # a failure of theirs first, as if they came first in one list
+        raise
+    finally:
+        if process.is_alive():  # left by Ctrl-C (or a failure to wait): stopped, not waited for
+            process.terminate()
+            process.join()
+        receive.close()
+
+
+def _run_all(tasks: Sequence[Task], send: Connection, parent: int) -> None:
+    """In the process :func:`beside` forks: each task in turn, then their outcomes, sent."""
+    _end_with_parent(parent)
+    outcomes: list[tuple[int, BaseException | None]] = []
+    for task in tasks:
+        try:
+            outcomes.append((task(), None))
+        except BaseException as exc:  # carried back to the parent, raised there
+            outcomes.append((0, portable(exc)))
+    send.send(outcomes)
+    send.close()
+
+
+def _total(outcomes: Sequence[tuple[int, BaseException | None]]) -> int:
+    """The sum of the tasks' results; the failure of the first that failed, raised."""
+    for _, failure in outcomes:
+        if failure is not None:
+            raise failure
+    return sum(count for count, _ in outcomes)
 
 
 def map_each(function: Callable[[T], R], items: Sequence[T], workers: int) -> Iterator[R]:
@@ -193,9 +226,9 @@ COLLECT_EVERY = 50_000
 """New objects between the worker collector's youngest passes (Python's default: 700)."""
 
 
-def _run(number: int, index: int) -> tuple[int, BaseException | None]:
+def _run(index: int) -> tuple[int, BaseException | None]:
     try:
-        return _runs[number][index](), None
+        return _tasks[index](), None
     except BaseException as exc:  # carried back to the parent, raised there
         return 0, portable(exc)
 

@@ -221,11 +221,20 @@ def test_a_page_takes_a_context_or_a_function_that_makes_it() -> None:
         Page("a.html", "index.html")
 
 
-def test_ctrl_c_stops_the_workers_instead_of_waiting_for_every_task(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "how",
+    [
+        "workers.run([slow] * 8, 2)\n",
+        "with workers.beside([slow] * 8, 2):\n    time.sleep(60)\n",
+    ],
+    ids=["run", "beside"],
+)
+def test_ctrl_c_stops_the_workers_instead_of_waiting_for_every_task(
+    tmp_path: Path, how: str
+) -> None:
     import signal
     import subprocess
     import sys
-    import time
 
     script = tmp_path / "run.py"
     script.write_text(
@@ -234,8 +243,7 @@ def test_ctrl_c_stops_the_workers_instead_of_waiting_for_every_task(tmp_path: Pa
         "def slow():\n"
         "    time.sleep(20)\n"
         "    return 1\n"
-        "print('started', flush=True)\n"
-        "workers.run([slow] * 8, 2)\n",
+        "print('started', flush=True)\n" + how,
         encoding="utf-8",
     )
     process = subprocess.Popen(
@@ -380,6 +388,36 @@ def test_a_failure_beside_comes_before_the_blocks_own() -> None:
     with pytest.raises(KeyError), workers.beside([ok, ok], 2) as written:
         assert written() == 2
         raise KeyError("the block's own")
+
+
+def test_work_beside_ends_its_process_when_done_and_a_death_is_reported(tmp_path: Path) -> None:
+    """Its memory goes once its tasks are done, not when the block ends; a process that
+    dies (killed, out of memory) fails the wait instead of hanging it."""
+    pid_file = tmp_path / "pid"
+
+    def task() -> int:
+        pid_file.write_text(str(os.getpid()), encoding="utf-8")
+        return 1
+
+    def state(pid: int) -> str:
+        try:
+            return (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split() or ["?"])[0]
+        except OSError:
+            return "gone"
+
+    with workers.beside([task], 2) as written:
+        for _ in range(500):
+            if pid_file.exists() and state(int(pid_file.read_text())) in ("Z", "gone"):
+                break
+            time.sleep(0.01)
+        assert state(int(pid_file.read_text())) in ("Z", "gone"), "ended before the wait"
+        assert written() == 1
+
+    def dies() -> int:
+        os._exit(9)
+
+    with pytest.raises(workers.WorkerDied), workers.beside([dies], 2) as written:
+        written()
 
 
 def test_an_edit_writes_what_comes_from_the_status_beside_the_pages_and_a_cold_build_with_them(

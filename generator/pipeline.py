@@ -120,7 +120,8 @@ def _build(
     state = status.portfolio_status(portfolio.site, portfolio.projects, today, slips)
     # A project whose file, history and shared inputs are unchanged keeps its own files
     # (and what the last build derived from it alone); a page that says what it is made
-    # from (a department's week) keeps its file when none of that changed.
+    # from (a week's, by what each project shows that week) keeps its file when none of
+    # that changed.
     units = inputs.unit_keys(portfolio.digests, history.by_project(slips), links)
     own = previous.reusable(units) if previous is not None else {}
     counted = _week_counts(state, units, cache.Pieces(root, "weeks", not force), workers)

@@ -733,21 +733,40 @@ def test_a_projects_counts_as_kept_read_back_the_same(fixture: Root) -> None:
     assert weeks.at(dt.date(2026, 11, 30)) == (0, 0, 0), "after the as-of week"
 
 
+KEY = "0123456789abcdef0123"
+"""A week's key as kept: 20 hexadecimal digits."""
+
+
 @pytest.mark.parametrize(
     "text",
     [
         None,
         "",
-        "2026-11-23",  # a Monday and no week
-        "- 1,0,0",  # weeks without a first Monday
-        "2026-11-24 1,0,0",  # not a Monday
-        "2026-11-23 1,0",
-        "2026-11-23 1,0,0,0",
-        "2026-11-23 1,-1,0",
-        "2026-11-23 a,b,c",
-        "2026-13-01 1,0,0",
-        "2026-11-23  1,0,0",
+        "2026-11-23\n",  # a Monday and no week
+        "- 1,0,0\n",  # weeks without a first Monday
+        "2026-11-24 1,0,0\n",  # not a Monday
+        "2026-11-23 1,0\n",
+        "2026-11-23 1,0,0,0\n",
+        "2026-11-23 1,-1,0\n",
+        "2026-11-23 a,b,c\n",
+        "2026-13-01 1,0,0\n",
+        "2026-11-23  1,0,0\n",
+        "2026-11-23 1,0,0",  # as kept before weeks had keys: counted again, with them
+        f"2026-11-23 1,0,0\n2026-11-24:{KEY}",  # a key of a week that is no Monday's
+        f"2026-11-23 1,0,0\n2026-11-23:{KEY[:-1]}",
+        f"2026-11-23 1,0,0\n2026-11-23:{KEY.upper()}",
+        f"2026-11-23 1,0,0\n2026-11-23 {KEY}",
+        f"2026-11-23 1,0,0\n2026-11-23:{KEY}:{KEY}",
+        f"2026-11-23 1,0,0\n2026-11-23:{KEY}\n",
     ],
 )
 def test_kept_counts_in_any_other_shape_are_counted_again(text: str | None) -> None:
     assert weekly.ProjectWeeks.read("alpha", text) is None
+
+
+@pytest.mark.parametrize("keys", ["", f"2026-11-23:{KEY}", f"2026-11-16:{KEY} 2026-11-23:{KEY}"])
+def test_kept_counts_and_keys_in_their_shape_are_read(keys: str) -> None:
+    """The other side of the test above: its texts fail for the reason each names."""
+    found = weekly.ProjectWeeks.read("alpha", f"2026-11-23 1,0,0\n{keys}")
+    assert found is not None and found.counts == ((1, 0, 0),)
+    assert [f"{monday}:{key}" for monday, key in found.keys] == keys.split()

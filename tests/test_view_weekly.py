@@ -602,6 +602,89 @@ def test_weekly_pages_are_deterministic(fixture: Root, run: Run) -> None:
         assert path.read_bytes() == (again / path.relative_to(first)).read_bytes(), path
 
 
+def alpha_keys(root: Root, alpha: str) -> dict[str, str]:
+    """Alpha's key for each week it shows on, by week."""
+    root.project("alpha", alpha)
+    portfolio = pipeline.load_portfolio(root.path, TODAY)
+    state = status.portfolio_status(portfolio.site, portfolio.projects, TODAY)
+    [project] = [p for p in state.projects if p.project.id == "alpha"]
+    weeks = weekly.project_weeks(project, TODAY, state.site.pace_weeks)
+    return {context.week_of(monday).name: key for monday, key in weeks.keys}
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "weeks"),
+    [
+        # a report's text: its week
+        ("text: First progress of W47", "text: First progress, edited", {"2026-W47"}),
+        # a milestone done (due in W49): the week it was done, the week it is due, the
+        # week before (which lists it as coming)
+        ("    due: 2026-12-03\n", "    due: 2026-12-03\n    done: 2026-11-24\n", {"W48", "W49"}),
+        # an earlier figure: its week now has one, and the next week's 'previous week'
+        ("      - {date: 2026-11-13, value: 10}", "      - {date: 2026-11-05, value: 9}\n"
+         "      - {date: 2026-11-13, value: 10}", {"2026-W45", "2026-W46"}),
+        # one earlier in the same week changes nothing shown: the week shows its latest
+        ("      - {date: 2026-11-13, value: 10}", "      - {date: 2026-11-09, value: 9}\n"
+         "      - {date: 2026-11-13, value: 10}", set()),
+        # the project's title, lead or status: every week it shows on
+        ("title: Alpha <b>项目</b>", "title: Alpha", "all"),
+        ("lead: academic-affairs", "lead: finance", "all"),
+        ("lead: academic-affairs", "lead: academic-affairs\nstatus: paused", "all"),
+        # a report's kind, or another report of the same date before it (its id follows)
+        ("    kind: next\n", "    kind: problem\n", {"2026-W47"}),
+    ],
+)
+def test_a_weeks_key_changes_with_what_the_project_shows_that_week(
+    fixture: Root, before: str, after: str, weeks: set[str] | str
+) -> None:
+    """Each week's key covers what alpha puts on that week's pages, and nothing of the
+    others: an edit changes the keys of exactly the weeks whose pages it changes."""
+    kept = alpha_keys(fixture, ALPHA)
+    assert before in ALPHA
+    edited = alpha_keys(fixture, ALPHA.replace(before, after))
+    changed = {w for w in kept.keys() | edited.keys() if kept.get(w) != edited.get(w)}
+    if weeks == "all":
+        assert changed == kept.keys() | edited.keys()
+    else:
+        assert changed == {w if w.startswith("2026-") else f"2026-{w}" for w in weeks}
+
+
+EDITS = [
+    ("text: First progress of W47", "text: First progress, edited"),
+    ("    due: 2026-12-03\n", "    due: 2026-12-03\n    done: 2026-11-24\n"),
+    ("      - {date: 2026-11-13, value: 10}", "      - {date: 2026-11-02, value: 9}\n"
+     "      - {date: 2026-11-13, value: 10}"),
+    ("lead: academic-affairs", "lead: finance"),
+    ("lead: academic-affairs", "lead: academic-affairs\nstatus: paused"),
+    ("  - date: 2026-11-23\n    text: Monday note\n", ""),
+    ("  - title: Due in W49\n    due: 2026-12-03\n", ""),
+]
+
+
+@pytest.mark.parametrize(("before", "after"), EDITS)
+def test_after_an_edit_the_weeks_pages_are_those_of_a_build_from_nothing(
+    fixture: Root, run: Run, before: str, after: str
+) -> None:
+    """Pages of the weeks kept by their keys, the others rendered again: the same bytes as a
+    build that keeps nothing."""
+    out = build(run, fixture)
+    pages = {p.relative_to(out): p.stat().st_ino for p in (out / "weeks").rglob("*.html")}
+    fixture.project("alpha", ALPHA.replace(before, after))
+    assert run("build", "--root", fixture.path, "--out", out, "--today", "2026-11-25")[0] == 0
+    fresh = fixture.path.parent / "fresh"
+    code, _, err = run(
+        "build", "--root", fixture.path, "--out", fresh, "--today", "2026-11-25", "--force"
+    )
+    assert code == 0, err
+    written = sorted((out / "weeks").rglob("*.html"))
+    expected = sorted((fresh / "weeks").rglob("*.html"))
+    assert [p.relative_to(out) for p in written] == [p.relative_to(fresh) for p in expected]
+    for path in written:
+        assert path.read_bytes() == (fresh / path.relative_to(out)).read_bytes(), path
+    kept = [p for p in written if pages.get(p.relative_to(out)) == p.stat().st_ino]
+    assert kept, "some pages of the weeks were kept"
+
+
 def test_weekly_pages_in_chinese(fixture: Root, run: Run) -> None:
     fixture.site(SITE.replace("language: en", "language: zh-CN"))
     out = build(run, fixture)

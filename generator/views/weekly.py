@@ -41,7 +41,11 @@ need following up, and for what; then one department's week in full:
 A department's counts in a week's table are the sum of its projects' counts
 (:func:`project_weeks`: each project's indicators counted week by week, a pure function of
 that project's status, the date and ``pace_weeks``), which a build keeps for every
-unchanged project.
+unchanged project. With the counts go the project's keys for the weeks: a digest, for
+each week, of everything the project puts on that week's pages. A week's page (and a
+department's) is made from its projects' keys for that week and what every page of the
+week shares, so an edit renders again only the pages of the weeks it touches: a report
+edited, its week's; a figure added, its week's and the next's.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
+import hashlib
 import html as htmllib
 import itertools
 import re
@@ -57,6 +62,8 @@ from collections import defaultdict
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal, TypedDict, TypeVar
+
+from pydantic import BaseModel
 
 from generator import context, meta
 from generator.context import NOTE_KINDS, Common, Page, Week, week_of
@@ -585,12 +592,16 @@ class ProjectWeeks:
     """One project's indicators counted in each week, from the week of its first figure to
     the as-of week (:func:`project_weeks`): how many changed that week, how many did not,
     how many were behind pace as of its last day counted. A department's figures in a
-    week are the sum of its projects' counts."""
+    week are the sum of its projects' counts. With them, ``keys``: a digest of everything
+    the project puts on a week's pages, for each week it puts anything there."""
 
     project: str
     first: dt.date | None
     """The Monday of the first week counted; None for a project without any figure."""
     counts: tuple[tuple[int, int, int], ...]
+    keys: tuple[tuple[dt.date, str], ...] = ()
+    """(Monday, digest) of each week the project shows on, oldest first
+    (:func:`_week_keys`)."""
 
     def at(self, monday: dt.date) -> tuple[int, int, int]:
         """The counts of the week that starts on ``monday`` (none outside those counted)."""
@@ -600,9 +611,11 @@ class ProjectWeeks:
         return self.counts[index] if index < len(self.counts) else (0, 0, 0)
 
     def text(self) -> str:
-        """As kept between builds: the first Monday, then the counts, week by week."""
+        """As kept between builds: the first Monday, then the counts, week by week; on a
+        second line each week's key."""
         weeks = " ".join(f"{c},{u},{b}" for c, u, b in self.counts)
-        return f"{self.first.isoformat() if self.first else '-'} {weeks}".rstrip()
+        keys = " ".join(f"{monday.isoformat()}:{key}" for monday, key in self.keys)
+        return f"{self.first.isoformat() if self.first else '-'} {weeks}".rstrip() + "\n" + keys
 
     @classmethod
     def read(cls, project: str, text: str | None) -> ProjectWeeks | None:
@@ -610,14 +623,29 @@ class ProjectWeeks:
         if text is None:
             return None
         try:
-            first, *weeks = text.split(" ")
+            line, key_line = text.split("\n")
+            first, *weeks = line.split(" ")
             counts = tuple(_three(week) for week in weeks)
             monday = None if first == "-" else dt.date.fromisoformat(first)
+            keys = tuple(_week_key(item) for item in key_line.split(" ") if item)
         except ValueError:
             return None
         if (monday is None) != (not counts) or (monday is not None and monday.weekday()):
             return None
-        return cls(project, monday, counts)
+        return cls(project, monday, counts, keys)
+
+
+def _week_key(text: str) -> tuple[dt.date, str]:
+    monday, key = text.split(":")  # ValueError unless a date and a digest
+    day = dt.date.fromisoformat(monday)
+    if day.weekday() or len(key) != 2 * KEY_BYTES or not all(c in _HEX for c in key):
+        raise ValueError(text)
+    return day, key
+
+
+_HEX = frozenset("0123456789abcdef")
+KEY_BYTES = 10
+"""The size of a project's key for a week (:func:`_week_keys`)."""
 
 
 def _three(text: str) -> tuple[int, int, int]:
@@ -628,36 +656,101 @@ def _three(text: str) -> tuple[int, int, int]:
 
 
 def project_weeks(status: ProjectStatus, today: dt.date, pace_weeks: int) -> ProjectWeeks:
-    """Each week's counts of one project's indicators, as the week's page shows them: a
-    pure function of the project's status, the as-of date and the site's ``pace_weeks``
-    (what a project's key covers), so a build keeps them for an unchanged project."""
+    """Each week's counts of one project's indicators, as the week's page shows them, and
+    its keys for the weeks (:func:`_week_keys`): a pure function of the project's status,
+    the as-of date and the site's ``pace_weeks`` (what a project's key covers), so a build
+    keeps them for an unchanged project."""
     series, paced = _series([status]), _paced([status])
     dates = [dates[0] for _, _, dates, _ in series if dates]
-    if not dates:
-        return ProjectWeeks(status.project.id, None, ())
+    shown: defaultdict[dt.date, list[str]] = defaultdict(list)
     counts = []
-    weeks = _weeks(min(dates), today)
+    weeks = _weeks(min(dates), today) if dates else []
     for week in weeks:
-        changed, unchanged = _changes_counted(series, week)
-        behind = len(_behind_pace(paced, min(week.sunday, today), pace_weeks))
-        counts.append((changed, unchanged, behind))
-    return ProjectWeeks(status.project.id, weeks[0].monday, tuple(counts))
+        figures = shown[week.monday]
+        changed, unchanged = _changes_counted(series, week, figures)
+        behind = _behind_pace(paced, min(week.sunday, today), pace_weeks)
+        counts.append((changed, unchanged, len(behind)))
+        figures += [f"pace {e.indicator.name!r} {e.pace!r}" for e in behind]
+    keys = _week_keys(status, today, [_fields(i) for _, i, _, _ in series], shown)
+    first = weeks[0].monday if weeks else None
+    return ProjectWeeks(status.project.id, first, tuple(counts), keys)
 
 
-def _changes_counted(series: list[Series], week: Week) -> tuple[int, int]:
+def _fields(model: BaseModel) -> str:
+    """A model's fields and their values, its figures left out (an indicator's: each week
+    shows two of them): each text as it is, with its length (a report's text is most of
+    a project's bytes, and ``repr`` would escape it character by character), anything
+    else as ``repr`` says it."""
+    found = []
+    for name, value in model.__dict__.items():  # its fields (a strict model has no others)
+        if name != "values":
+            text, kind = (value, "s") if isinstance(value, str) else (repr(value), "r")
+            found.append(f"{name} {kind}{len(text)} {text}")
+    return "\0".join(found)
+
+
+def _week_keys(
+    status: ProjectStatus, today: dt.date, indicators: list[str], shown: Mapping[dt.date, list[str]]
+) -> tuple[tuple[dt.date, str], ...]:
+    """A digest, for each week, of all that ``status`` puts on that week's pages (the week's
+    and its lead department's): its milestones completed, due (missed, or listed as coming
+    in the week before) or re-planned that week, each with its state as of ``today``; its
+    reports of the week; and ``shown``, its indicators' figures and pace that week. With
+    the project's id, title, lead and status, which those lists show, and its
+    ``indicators`` (:func:`_fields`), whose figures ``shown`` names by their place. A page
+    made from the projects' keys of its week (and what every page of that week shares) is
+    kept while none of them changes."""
+    data = status.project.data
+    parts: defaultdict[dt.date, list[str]] = defaultdict(list)
+    for monday, found in shown.items():
+        parts[monday] += found
+    for ms in status.milestones:
+        milestone = ms.milestone
+        due = week_of(milestone.due).monday
+        mondays = {due, due - WEEK}
+        if milestone.done is not None and milestone.done <= today:
+            mondays.add(week_of(milestone.done).monday)
+        mondays.update(week_of(r.date).monday for r in ms.replans if r.date <= today)
+        state = (ms.index, _fields(milestone), ms.state, ms.days, ms.baseline, ms.slip_days)
+        shown_ms = f"milestone {state!r} {ms.replans!r} {ms.flagged}"
+        for monday in mondays:
+            parts[monday].append(shown_ms)
+    for note, anchor in zip(data.notes, context.report_anchors(data.notes), strict=True):
+        parts[week_of(note.date).monday].append(f"report {anchor} {_fields(note)}")
+    project = repr((status.project.id, data.title, data.lead, data.status, indicators))
+    return tuple(
+        (
+            monday,
+            hashlib.blake2b(
+                "\0".join([project, *parts[monday]]).encode(), digest_size=KEY_BYTES
+            ).hexdigest(),
+        )
+        for monday in sorted(parts)
+    )
+
+
+def _changes_counted(
+    series: list[Series], week: Week, shown: list[str] | None = None
+) -> tuple[int, int]:
     """How many indicators with a figure by the week's end changed that week (up, down or a
-    first figure, as :func:`_indicator_changes` tells), and how many did not."""
+    first figure, as :func:`_indicator_changes` tells), and how many did not. To ``shown``,
+    what each (by its place) shows on the week's pages: its latest figure by the week's end
+    and the one a week earlier."""
     changed = unchanged = 0
     end, end_before = week.sunday, week.sunday - WEEK
-    for _, _, dates, values in series:
+    for n, (_, _, dates, values) in enumerate(series):
         at = bisect.bisect_right(dates, end)
         if not at:
             continue
         earlier = bisect.bisect_right(dates, end_before)
-        if earlier and round(values[at - 1].value - values[earlier - 1].value, 9) == 0:
+        latest = values[at - 1]
+        if earlier and round(latest.value - values[earlier - 1].value, 9) == 0:
             unchanged += 1
         else:
             changed += 1
+        if shown is not None:
+            before = values[earlier - 1].value if earlier else None
+            shown.append(f"figure {n} {latest.date} {latest.value!r} {before!r}")
     return changed, unchanged
 
 
@@ -772,12 +865,12 @@ def _department_pages(
     series: dict[str, list[Series]],
     paced: dict[str, list[Paced]],
     counted: dict[str, list[ProjectWeeks]],
-    leading: dict[str, tuple[str, ...]],
+    shown: Callable[[Iterable[ProjectWeeks]], str],
 ) -> Iterator[Page]:
     """The page of each department of one week (built by the worker that renders it).
-    All on it comes from the projects the department leads (``leading``: their ids), the
-    week's place in the list of weeks and what every page shares: an edit elsewhere keeps
-    it as it was."""
+    All on it comes from what the projects the department leads put on that week's pages
+    (``shown``: their keys for the week), the week's place in the list of weeks and what
+    every page shares: an edit elsewhere, or of another week, keeps it as it was."""
     shared = repr(_shared(page))
     for d in page["department_weeks"]:
         make = functools.partial(
@@ -789,8 +882,16 @@ def _department_pages(
             paced.get(d.id, []),
             counted.get(d.id, []),
         )
-        depends = context.Depends(leading.get(d.id, ()), f"{d.id}\0{d.name}\0{shared}")
-        yield Page(d.path, "week_department.html", make=make, depends=depends)
+        detail = f"{d.id}\0{d.name}\0{shared}\0{shown(counted.get(d.id, []))}"
+        yield Page(d.path, "week_department.html", make=make, depends=context.Depends((), detail))
+
+
+def _shown(
+    keys: Mapping[str, Mapping[dt.date, str]], monday: dt.date, projects: Iterable[ProjectWeeks]
+) -> str:
+    """What ``projects`` put on the pages of the week of ``monday``: their keys for it
+    (``keys``: by project, each week's), of those that put anything there."""
+    return " ".join(f"{w.project}:{key}" for w in projects if (key := keys[w.project].get(monday)))
 
 
 def _shared(page: WeekPage) -> _WeekFields:
@@ -818,7 +919,6 @@ def pages(state: PortfolioStatus, counted: Mapping[str, ProjectWeeks] | None = N
             p.project.id: project_weeks(p, state.today, state.site.pace_weeks) for p in projects
         }
     by_lead = _by_lead(projects, lambda p: p)
-    leading = {lead: tuple(p.project.id for p in led) for lead, led in by_lead.items()}
     counts = {lead: [counted[p.project.id] for p in led] for lead, led in by_lead.items()}
     path = "weeks/index.html"
     names = [s.week.name for s in summaries]  # newest first
@@ -827,11 +927,16 @@ def pages(state: PortfolioStatus, counted: Mapping[str, ProjectWeeks] | None = N
     )
     index = WeeksIndexPage(**context.common(state, path, "weeks", preview), weeks=summaries)
     found = [Page("weeks/index.html", "weeks.html", index)]
+    everyone = [counted[p.project.id] for p in projects]
+    keys = {weeks.project: dict(weeks.keys) for weeks in everyone}
     for week in weeks:
-        found.append(
-            Page(week["week"].path, "week.html", make=functools.partial(_complete, week, counts))
-        )
-        found += _department_pages(state, week, series, paced, counts, leading)
+        shown = functools.partial(_shown, keys, week["week"].monday)
+        order = " ".join(d.id for d in week["department_weeks"])
+        detail = f"{order}\0{_shared(week)!r}\0{shown(everyone)}"
+        depends = context.Depends((), detail)
+        make = functools.partial(_complete, week, counts)
+        found.append(Page(week["week"].path, "week.html", make=make, depends=depends))
+        found += _department_pages(state, week, series, paced, counts, shown)
     return found
 
 

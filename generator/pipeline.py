@@ -127,13 +127,16 @@ def _build(
     counted = _week_counts(state, units, cache.Pieces(root, "weeks", not force), workers)
     language = portfolio.site.language
     render.remember_markdown(portfolio.html)  # converted while loading, for every worker
-    # What is made from the status alone, the largest first. When most projects keep their
-    # files (an edit), it is written on a core of its own while this process makes the
-    # pages' contexts, as that core would wait otherwise; a build of mostly new files
-    # writes it with the pages (beside them, its larger files would keep a third process
-    # and its memory through much of the build: 950 → 1,180 MiB at 1,000 projects).
+    # What is made from the status alone, the largest first: the spreadsheet. When most
+    # projects keep their files (an edit), that is written on a core of its own while this
+    # process makes the pages' contexts, as that core would wait otherwise (the rest, with
+    # the pages, keeps the cores even to the end); a build of mostly new files writes it
+    # with the pages (beside them, it would keep a third process and its memory through
+    # much of the build: 950 → 1,180 MiB at 1,000 projects).
+    spreadsheet = functools.partial(views.ledger.files, state, own)
     from_status: list[write.Job] = [
-        *(functools.partial(view.files, state, own) for view in views.ALL),
+        spreadsheet,
+        *(functools.partial(v.files, state, own) for v in views.ALL if v is not views.ledger),
         lambda: [
             ("data.json", _data_json(state, units, cache.Pieces(root, "data.json", not force)))
         ],
@@ -143,7 +146,7 @@ def _build(
         lambda: render.static_files(theme),
         functools.partial(_prune_memo, memo, portfolio.used),
     ]
-    beside = from_status if len(own) * 2 > len(state.projects) else []
+    beside = [spreadsheet] if len(own) * 2 > len(state.projects) else []
     with write.staging(out) as site, site.beside(beside, workers) as status_files:
         pages = context.build_pages(state, repository) + search.pages(state)
         pages += views.weekly.pages(state, counted)
@@ -165,7 +168,7 @@ def _build(
         # workers render the rest.
         indexes = search.bundles(searched)
         jobs = search.index_jobs(site.path, language, indexes, root / SEARCH_CACHE, rendered)
-        jobs += [] if beside else from_status
+        jobs += [job for job in from_status if job not in beside]
         jobs += render.page_jobs(other, theme, language, compiled)
         count += site.write(jobs, workers) + status_files()
         search.prune(root / SEARCH_CACHE, len(indexes))

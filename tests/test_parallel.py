@@ -423,17 +423,21 @@ def test_work_beside_ends_its_process_when_done_and_a_death_is_reported(tmp_path
 def test_an_edit_writes_what_comes_from_the_status_beside_the_pages_and_a_cold_build_with_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """When most projects keep their files, the spreadsheet, feeds and data.json are written
-    beside the pages' contexts being made; a build from nothing hands them to the workers
-    with the pages. Either way, the bytes of a serial build from nothing."""
+    """When most projects keep their files, the spreadsheet (the longest of what comes from
+    the status alone) is written beside the pages' contexts being made, the feeds and
+    data.json with the pages; a build from nothing hands all of them to the workers with
+    the pages. Either way, the bytes of a serial build from nothing."""
     monkeypatch.setattr(search, "build_index", lambda *args: None)
     root = tmp_path / "root"
     synth.write_portfolio(root, 6, milestones=3, notes=4, indicators=1, values=3)
     sizes: list[int] = []
+    written: list[list[str]] = []
     beside = workers.beside
 
     def counted(tasks: list[workers.Task], count: int):  # type: ignore[no-untyped-def]
         sizes.append(len(tasks))
+        jobs = [task.args[0] for task in tasks]  # type: ignore[attr-defined]
+        written.append([path for job in jobs for path, _ in job()])  # each is a pure function
         return beside(tasks, count)
 
     monkeypatch.setattr(workers, "beside", counted)
@@ -442,6 +446,6 @@ def test_an_edit_writes_what_comes_from_the_status_beside_the_pages_and_a_cold_b
     edited = root / "projects" / "p0003.yaml"
     edited.write_text(synth.with_marker(edited.read_text(encoding="utf-8"), "改："), "utf-8")
     pipeline.build_site(root, out, TODAY, workers=2)
-    assert sizes[0] == 0 and sizes[1] > 3, sizes
+    assert sizes == [0, 1] and written[1] == ["ledger.xlsx"], (sizes, written)
     pipeline.build_site(root, tmp_path / "serial", TODAY, workers=1, force=True)
     assert tree(out) == tree(tmp_path / "serial")

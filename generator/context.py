@@ -283,9 +283,19 @@ def build_pages(
         )
     )
     pages += [
-        Page(f"departments/{p['id']}/index.html", "department.html", p) for p in department_pages
+        Page(f"departments/{d['id']}/index.html", "department.html", d, depends=_shown(d))
+        for d in department_pages
     ]
     return pages
+
+
+def _shown(page: DepartmentPage) -> Depends:
+    """What a department's page is made from: the projects it leads or takes part in and
+    those with a milestone it delivers (whose statuses say what it is behind on), and its
+    name and contacts; an edit of another department's project keeps it as it was."""
+    shown = {p.project.id for p in page["led"] + page["joined"]}
+    shown.update(m.project.project.id for m in page["owned"])
+    return Depends(tuple(sorted(shown)), f"{page['id']}\0{page['name']}\0{page['contacts']!r}")
 
 
 def project_page(

@@ -13,6 +13,7 @@ import datetime as dt
 import filecmp
 import os
 import pickle
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -187,6 +188,30 @@ def test_an_edit_keeps_every_page_of_the_weeks_it_does_not_touch(
         "15 人" in (out / "weeks/2026-W47/personnel/index.html").read_text(encoding="utf-8")
     )
     assert matches_a_build_from_nothing(run, root.path, out, tmp_path)
+
+
+def test_an_edit_keeps_the_pages_of_the_departments_that_do_not_show_the_project(
+    root: Root, site: tuple[Path, dict[str, int]], run: Run, tmp_path: Path
+) -> None:
+    out, before = site
+    root.project("beta", BETA.replace("12 人", "15 人"))  # led by personnel
+    build(run, root.path, out)
+    after = inodes(out)
+    pages = {path for path in before if re.fullmatch(r"departments/[^/]+/index\.html", path)}
+    assert len(pages) == 3
+    again = {path for path in pages if after[path] != before[path]}
+    assert again == {"departments/personnel/index.html"}
+    # gamma's milestone, overdue, delivered by personnel: on its page, and then done
+    both = {"departments/personnel/index.html", "departments/science-tech/index.html"}
+    for milestone in ("owner: personnel}", "owner: personnel, done: 2026-09-30}"):
+        root.project("gamma", GAMMA.replace("due: 2026-10-01}", f"due: 2026-10-01, {milestone}"))
+        build(run, root.path, out)
+        again = {path for path in pages if inodes(out)[path] != after[path]}
+        assert again == both
+        after = inodes(out)
+        assert matches_a_build_from_nothing(run, root.path, out, tmp_path)
+        shutil.rmtree(tmp_path / "fresh")
+    assert "上线" in (out / "departments/personnel/index.html").read_text(encoding="utf-8")
 
 
 def test_a_project_led_by_another_department_renders_both_departments_pages(

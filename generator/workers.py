@@ -71,6 +71,14 @@ def run(tasks: Sequence[Task], workers: int) -> int:
     return _total(outcomes)
 
 
+BESIDE_NICENESS = 10
+"""How much lower the priority of the work :func:`beside` is than the build's: it has time to
+spare (it starts first, and the build waits for it last), so where the cores are all busy
+the pages and search indexes the build waits for go first, and it takes what they leave
+(after an edit, at 250 projects 1.92 → 1.83 s, at 1,000 4.64 → 4.47 s). With a core to
+itself, it runs as fast as ever."""
+
+
 @contextlib.contextmanager
 def beside(tasks: Sequence[Task], workers: int) -> Iterator[Callable[[], int]]:
     """Run ``tasks`` while the block goes on, one after the other in a process forked now,
@@ -81,10 +89,11 @@ def beside(tasks: Sequence[Task], workers: int) -> Iterator[Callable[[], int]]:
     for them, and a failure of theirs is raised before its own (as if they came first in
     one list: the same broken input reports the same error); Ctrl-C stops them.
 
-    The process is a plain fork that sends its results back through a pipe and ends:
-    unlike a pool's, it leaves no thread in the build's process while other workers fork
-    (a fork beside threads can inherit a lock held, and Python 3.12 warns of it), and its
-    memory goes as soon as its tasks are done."""
+    The process runs at a lower priority (:data:`BESIDE_NICENESS`). It is a plain fork
+    that sends its results back through a pipe and ends: unlike a pool's, it leaves no
+    thread in the build's process while other workers fork (a fork beside threads can
+    inherit a lock held, and Python 3.12 warns of it), and its memory goes as soon as its
+    tasks are done."""
     if not _parallel(workers, len(tasks) + 1):
         total = sum(task() for task in tasks)
         yield lambda: total
@@ -125,6 +134,8 @@ def beside(tasks: Sequence[Task], workers: int) -> Iterator[Callable[[], int]]:
 def _run_all(tasks: Sequence[Task], send: Connection, parent: int) -> None:
     """In the process :func:`beside` forks: each task in turn, then their outcomes, sent."""
     _end_with_parent(parent)
+    with contextlib.suppress(OSError):
+        os.nice(BESIDE_NICENESS)
     outcomes: list[tuple[int, BaseException | None]] = []
     for task in tasks:
         try:

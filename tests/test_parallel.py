@@ -359,6 +359,14 @@ def test_work_beside_runs_in_another_process_while_the_block_goes_on(tmp_path: P
         assert int(pid) != os.getpid() and saw == "True"
 
 
+def test_work_beside_gives_way_to_the_build() -> None:
+    """It has time to spare: it runs at a lower priority than the build (that goes on)."""
+    ours = os.nice(0)
+    with workers.beside([lambda: os.nice(0)], 2) as niceness:
+        assert os.nice(0) == ours
+        assert niceness() == min(ours + workers.BESIDE_NICENESS, 19) > ours
+
+
 def test_work_beside_without_a_core_to_spare_is_done_at_once_here(tmp_path: Path) -> None:
     done: list[int] = []
 

@@ -217,8 +217,11 @@ def project_page(
 
 def _markdown(data: ProjectFile) -> dict[str, str]:
     """The project's Markdown as HTML: converted while it is loaded, in the worker that
-    loads it, and kept with it in the memo."""
-    return {text: render.markdown_to_html(text) for text in context.project_markdown(data)}
+    loads it, and kept with it in the memo. Not kept in the worker: the build takes it
+    from each file's result (:func:`generator.render.remember_markdown`), and a worker
+    that kept every text it converted would hold a copy of them all (about 200 MiB
+    each of two workers at 1,000 projects)."""
+    return {text: render.convert_markdown(text) for text in context.project_markdown(data)}
 
 
 def _data_json(

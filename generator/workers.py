@@ -2,9 +2,9 @@
 
 The load stage maps its files over workers (:func:`map_each`: read, validate and convert
 a few files, and send the result back). The render and write stages hand over a list of
-tasks (render one page and write it, write the ledger, …, :func:`run`); after an edit, what
-is made from the status alone (the spreadsheet, the feeds) goes first, to a worker that
-writes it beside the build's own work of making the pages' contexts (:func:`beside`).
+tasks (render one page and write it, write the ledger, …, :func:`run`), which the build's
+own process takes its share of; after an edit, the spreadsheet goes first, to a worker
+that writes it beside the build's own work of making the pages' contexts (:func:`beside`).
 Each task's output depends only on the portfolio, never on which process runs it or in
 what order, so a parallel build is byte-identical to a serial one. Those workers are
 forked once what their tasks read is built: they inherit the portfolio, the compiled
@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.connection import Connection
+from multiprocessing.sharedctypes import Synchronized
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -40,6 +41,8 @@ Task = Callable[[], int]
 
 _tasks: Sequence[Task] = ()
 """The tasks of the current run, set before the workers fork so that they inherit it."""
+_next: Synchronized[int] | None = None
+"""The index of the next task of the current run to be taken, shared by its processes."""
 
 
 class WorkerDied(OSError):
@@ -56,19 +59,63 @@ def available() -> int:
 
 
 def run(tasks: Sequence[Task], workers: int) -> int:
-    """Run every task, in up to ``workers`` processes; the sum of their results."""
+    """Run every task, in up to ``workers`` processes, this one among them; the sum of their
+    results. Each process takes the next task in list order when it is free (a counter
+    they share), so the longest, given first, start first.
+
+    This process runs tasks too rather than waiting for workers: it holds the portfolio
+    already, where a worker comes to hold a copy of what its tasks read (reading an
+    inherited object writes its reference count, and the page that holds it is then
+    copied); one worker fewer is about 300 MiB less at 1,000 projects."""
     if not _parallel(workers, len(tasks)):
         return sum(task() for task in tasks)
-    global _tasks
-    _tasks = tasks
+    global _tasks, _next
+    _tasks, _next = tasks, multiprocessing.get_context("fork").Value("q", 0)
     gc.freeze()  # the inherited objects stay shared with the parent instead of being copied
     try:
-        with _pool(min(workers, len(tasks))) as pool:
-            outcomes = list(pool.map(_run, range(len(tasks))))
+        others = min(workers, len(tasks)) - 1
+        with _pool(others) as pool:
+            theirs = [pool.submit(_take) for _ in range(others)]
+            outcomes = _take(here=True)
+            for future in theirs:
+                outcomes += future.result()
     finally:
         gc.unfreeze()
-        _tasks = ()
-    return _total(outcomes)
+        _tasks, _next = (), None
+    return _total([outcome for _, outcome in sorted(outcomes, key=lambda o: o[0])])
+
+
+def _take(here: bool = False) -> list[tuple[int, tuple[int, BaseException | None]]]:
+    """Run the next task not yet taken, until none is left: (its index, its outcome) each.
+    In a worker, any failure is carried back; ``here``, in the build's own process, Ctrl-C
+    and exits are not (they stop the run, and :func:`_pool` the workers), and its garbage
+    is collected as a worker's is while it runs tasks (everything made before is frozen)."""
+    assert _next is not None
+    outcomes: list[tuple[int, tuple[int, BaseException | None]]] = []
+    threshold, enabled = gc.get_threshold(), gc.isenabled()
+    if here:
+        gc.set_threshold(COLLECT_EVERY, 20, 100)
+        gc.enable()
+    try:
+        while True:
+            with _next.get_lock():
+                index = _next.value
+                _next.value += 1
+            if index >= len(_tasks):
+                return outcomes
+            try:
+                outcomes.append((index, (_tasks[index](), None)))
+            except Exception as exc:
+                outcomes.append((index, (0, portable(exc))))
+            except BaseException as exc:
+                if here:
+                    raise
+                outcomes.append((index, (0, portable(exc))))
+    finally:
+        if here:
+            gc.set_threshold(*threshold)
+            if not enabled:
+                gc.disable()
 
 
 BESIDE_NICENESS = 10
@@ -235,13 +282,6 @@ def _end_with_parent(parent: int) -> None:
 _PR_SET_PDEATHSIG = 1
 COLLECT_EVERY = 50_000
 """New objects between the worker collector's youngest passes (Python's default: 700)."""
-
-
-def _run(index: int) -> tuple[int, BaseException | None]:
-    try:
-        return _tasks[index](), None
-    except BaseException as exc:  # carried back to the parent, raised there
-        return 0, portable(exc)
 
 
 def portable(exc: BaseException) -> BaseException:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import context, pipeline, render, search, workers
+from generator import context, pipeline, render, search, workers, write
 from tests.bench import synth
 from tests.conftest import REPO
 
@@ -137,11 +137,33 @@ def test_an_exception_that_cannot_travel_back_still_says_what_it_was() -> None:
 
 
 def test_a_worker_that_dies_fails_the_run_instead_of_hanging() -> None:
+    here = os.getpid()
+
     def dies() -> int:
+        if os.getpid() == here:  # the build's own process runs tasks too: it waits
+            time.sleep(2)  # for the worker to take the other
+            return 1
         os._exit(9)
 
     with pytest.raises(workers.WorkerDied):
         workers.run([dies, dies], 2)
+
+
+def test_the_builds_own_process_runs_tasks_beside_its_workers(tmp_path: Path) -> None:
+    """One worker fewer: this process takes tasks too, the first of them (the longest)."""
+
+    def task(n: int) -> workers.Task:
+        def run() -> int:
+            (tmp_path / str(n)).write_text(str(os.getpid()), encoding="utf-8")
+            time.sleep(0.05)
+            return n
+
+        return run
+
+    assert workers.run([task(n) for n in range(8)], 2) == sum(range(8))
+    ran = {n: int((tmp_path / str(n)).read_text(encoding="utf-8")) for n in range(8)}
+    assert ran[0] == os.getpid()
+    assert len(set(ran.values())) == 2, "this process and one worker"
 
 
 def test_the_indexed_templates_are_the_ones_that_mark_their_body_for_pagefind() -> None:
@@ -269,10 +291,14 @@ def test_a_worker_killed_midway_is_reported_in_plain_words(
 ) -> None:
     from generator.cli import main
 
-    def killed(*args: object) -> list[tuple[str, bytes]]:
-        os._exit(9)  # what the kernel's out-of-memory killer leaves behind
+    here, write_one = os.getpid(), write.Staging._write
 
-    monkeypatch.setattr(render, "json_chunks", killed)
+    def killed(self: write.Staging, job: write.Job) -> int:
+        if os.getpid() != here:  # a worker, at its first file (this process writes too)
+            os._exit(9)  # what the kernel's out-of-memory killer leaves behind
+        return write_one(self, job)
+
+    monkeypatch.setattr(write.Staging, "_write", killed)
     monkeypatch.setattr(search, "build_index", lambda *args: None)
     out = tmp_path / "site"
     code = main(["build", "--root", str(REPO), "--out", str(out), "--today", "2026-11-25", "--jobs", "2"])

@@ -98,9 +98,14 @@ def _take(here: bool = False) -> list[tuple[int, tuple[int, BaseException | None
         gc.enable()
     try:
         while True:
-            with _next.get_lock():
+            lock = _next.get_lock()
+            if not lock.acquire(timeout=TAKE_SECONDS):  # held by a process killed meanwhile
+                raise WorkerDied("a worker process stopped unexpectedly (out of memory?)")
+            try:
                 index = _next.value
                 _next.value += 1
+            finally:
+                lock.release()
             if index >= len(_tasks):
                 return outcomes
             try:
@@ -116,6 +121,10 @@ def _take(here: bool = False) -> list[tuple[int, tuple[int, BaseException | None
             gc.set_threshold(*threshold)
             if not enabled:
                 gc.disable()
+
+
+TAKE_SECONDS = 60
+"""Taking a task holds the counter for a moment; held this long, its holder was killed."""
 
 
 BESIDE_NICENESS = 10

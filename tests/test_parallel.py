@@ -8,6 +8,7 @@ depend on which process wrote it, or when.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import re
 import shutil
@@ -147,6 +148,29 @@ def test_a_worker_that_dies_fails_the_run_instead_of_hanging() -> None:
 
     with pytest.raises(workers.WorkerDied):
         workers.run([dies, dies], 2)
+
+
+def test_a_worker_killed_while_taking_a_task_fails_the_run_instead_of_hanging(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Taking a task holds the shared counter for a moment: a worker killed then leaves it
+    held, and the others give up waiting rather than wait forever."""
+    fork = multiprocessing.get_context("fork")
+    monkeypatch.setattr(workers, "_tasks", [lambda: 1])
+    monkeypatch.setattr(workers, "TAKE_SECONDS", 0.2)
+    monkeypatch.setattr(workers, "_next", fork.Value("q", 0))
+    assert workers._take(here=True) == [(0, (1, None))], "taken while nobody holds it"
+
+    def killed_holding_it() -> None:
+        workers._next.get_lock().acquire()  # type: ignore[union-attr]
+        os._exit(9)
+
+    monkeypatch.setattr(workers, "_next", fork.Value("q", 0))
+    worker = fork.Process(target=killed_holding_it)
+    worker.start()
+    worker.join()
+    with pytest.raises(workers.WorkerDied):
+        workers._take(here=True)
 
 
 def test_the_builds_own_process_runs_tasks_beside_its_workers(tmp_path: Path) -> None:

@@ -313,7 +313,7 @@ def owner(path: str) -> str | None:
     return parts[1] if len(parts) == 3 and parts[0] == "projects" else None
 
 
-def _unit(path: str) -> str:
+def unit_of(path: str) -> str:
     """The unit of the build record that ``path`` belongs to: its project (a project's own
     files), else the page itself (see :meth:`Inputs.page_keys`; no project id has a '/')."""
     return owner(path) or path
@@ -336,7 +336,7 @@ class Previous:
         own files, by its id) or a page that says what it depends on (by its path)."""
         folders: dict[str, list[str]] = {}
         for path in self.record.files:
-            folders.setdefault(_unit(path), []).append(path)
+            folders.setdefault(unit_of(path), []).append(path)
         kept: dict[str, list[str]] = {}
         for unit, key in units.items():
             files = folders.get(unit)

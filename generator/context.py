@@ -283,13 +283,13 @@ def build_pages(
         )
     )
     pages += [
-        Page(f"departments/{d['id']}/index.html", "department.html", d, depends=_shown(d))
+        Page(f"departments/{d['id']}/index.html", "department.html", d, depends=_made_from(d))
         for d in department_pages
     ]
     return pages
 
 
-def _shown(page: DepartmentPage) -> Depends:
+def _made_from(page: DepartmentPage) -> Depends:
     """What a department's page is made from: the projects it leads or takes part in and
     those with a milestone it delivers (whose statuses say what it is behind on), and its
     name and contacts; an edit of another department's project keeps it as it was."""

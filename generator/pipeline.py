@@ -161,7 +161,7 @@ def _build(
         other.sort(key=lambda page: kinds[page.template] > 1)
         compiled = None if force else render.compiled_templates(theme)
         count = site.keep(out, [path for files in kept.values() for path in files])
-        fresh = [p for p in searched if cache.owner(p.path) not in kept and p.path not in kept]
+        fresh = [page for page in searched if cache.unit_of(page.path) not in kept]
         page_jobs = render.page_jobs(fresh, theme, language, compiled)
         rendered = dict(zip([page.path for page in fresh], page_jobs, strict=True))
         # Each index renders its pages, then Pagefind indexes them, while the other
